@@ -1,0 +1,42 @@
+# VIKA — make demo (the IVR end to end on one machine) and make test (every test).
+# Both start their own throwaway PostgreSQL unless DATABASE_URL is set (scripts/with-postgres.sh).
+
+GO        ?= go
+GOFLAGS   ?=
+BIN       := bin/vika
+PKGS      := ./...
+TESTFLAGS ?= -race -count=1 -timeout 12m
+
+.PHONY: all build test test-short demo prompts vet fmt bench loadtest lab-check clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/vika
+
+# Every test, against a real PostgreSQL and the simulated Asterisk.
+test:
+	scripts/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+# The IVR end to end with no Asterisk: throwaway PostgreSQL, migrate, seed, the simulated Asterisk, the app, and a
+# phone in this terminal.
+demo: build
+	scripts/with-postgres.sh $(BIN) demo --log-format console $(DEMOFLAGS)
+
+# Generate the prompt audio in every Asterisk format (needs espeak-ng and sox).
+PROMPTS_OUT ?= build/sounds
+prompts: build
+	$(BIN) prompts build --out $(PROMPTS_OUT)
+
+bench:
+	scripts/with-postgres.sh $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+loadtest: build
+	scripts/with-postgres.sh $(BIN) loadtest $(LOADFLAGS)
+
+clean:
+	rm -rf bin build
