@@ -5,6 +5,9 @@ import "github.com/spf13/cobra"
 // subcommands lists every command of the binary; each lives in its own file.
 func subcommands(a *app) []*cobra.Command {
 	return []*cobra.Command{
+		newMigrateCmd(a),
+		newSeedCmd(a),
+		newPromptsCmd(a),
 		newVersionCmd(a),
 	}
 }

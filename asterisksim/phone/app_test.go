@@ -1,0 +1,223 @@
+package phone_test
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+	"github.com/CyCoreSystems/ari/v5/rid"
+
+	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/asterisksim/phone"
+)
+
+// target is an ARI server to call through: the simulator, or a real Asterisk when VIKA_REAL_ARI_URL is set.
+type target struct {
+	name       string
+	url, wsURL string
+	user, pass string
+	speed      float64 // how much faster than real time prompts and keys run
+	sim        *asterisksim.Server
+}
+
+// Lengths of the sounds the test app plays, as in the lab's espeak-ng files (../shared/ari-traces/README.md).
+var soundLengths = map[string]time.Duration{"welcome": 4270 * time.Millisecond, "short": 1390 * time.Millisecond}
+
+const simSpeed = 20
+
+func simTarget(t *testing.T) target {
+	t.Helper()
+	sim := asterisksim.Start(t, asterisksim.Options{
+		Extensions: "../../asterisk-conf/extensions.conf", Sounds: writeSounds(t), Speed: simSpeed,
+	})
+	return target{name: "simulator", url: sim.URL(), wsURL: sim.WebsocketURL(), user: sim.User(), pass: sim.Password(),
+		speed: simSpeed, sim: sim}
+}
+
+// realTarget is a real Asterisk whose dialplan sends 165@from-mobile and 021165@from-landline to
+// Stasis(vika,...): the lab's default dialplan or asterisk-conf/extensions.conf, with the lab's sounds.
+func realTarget(t *testing.T) (target, bool) {
+	u := os.Getenv("VIKA_REAL_ARI_URL")
+	if u == "" {
+		return target{}, false
+	}
+	user, pass := os.Getenv("VIKA_REAL_ARI_USER"), os.Getenv("VIKA_REAL_ARI_PASSWORD")
+	if user == "" {
+		user = "vika"
+	}
+	if pass == "" {
+		pass = "vika"
+	}
+	return target{name: "real-asterisk", url: u, user: user, pass: pass, speed: 1}, true
+}
+
+// eachTarget runs f against the simulator and, when configured, a real Asterisk. The real one is not
+// parallel: its one "vika" app name is shared by every test.
+func eachTarget(t *testing.T, f func(t *testing.T, tg target)) {
+	t.Run("simulator", func(t *testing.T) {
+		t.Parallel()
+		f(t, simTarget(t))
+	})
+	t.Run("real-asterisk", func(t *testing.T) {
+		tg, ok := realTarget(t)
+		if !ok {
+			t.Skip("VIKA_REAL_ARI_URL not set")
+		}
+		realMu.Lock()
+		defer realMu.Unlock()
+		f(t, tg)
+	})
+}
+
+var realMu sync.Mutex
+
+// writeSounds makes silent WAVs of the right lengths as <dir>/id/vika/<id>.wav.
+func writeSounds(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for id, d := range soundLengths {
+		path := filepath.Join(dir, "id", "vika", id+".wav")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, silentWAV(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func silentWAV(d time.Duration) []byte {
+	n := int(d.Seconds() * 8000 * 2)
+	b := make([]byte, 44+n)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)    // PCM
+	binary.LittleEndian.PutUint16(b[22:], 1)    // mono
+	binary.LittleEndian.PutUint32(b[24:], 8000) // Hz
+	binary.LittleEndian.PutUint32(b[28:], 16000)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(n))
+	return b
+}
+
+// testApp is the smallest IVR that exercises a caller: answer, speak Indonesian, play welcome. A key stops
+// the prompt (barge-in). Key 0 continues the line to agents,s,1; any other key is answered with "short",
+// then the app hangs up. Without a key it waits 10 s (scaled) after welcome and hangs up.
+type testApp struct {
+	cl   ari.Client
+	wg   sync.WaitGroup
+	wait time.Duration
+}
+
+func startTestApp(t *testing.T, tg target) *testApp {
+	t.Helper()
+	cl, err := native.Connect(&native.Options{Application: "vika", URL: tg.url, WebsocketURL: wsURL(tg),
+		Username: tg.user, Password: tg.pass})
+	if err != nil {
+		t.Fatalf("test app: %v", err)
+	}
+	a := &testApp{cl: cl, wait: time.Duration(float64(10*time.Second) / tg.speed)}
+	starts := cl.Bus().Subscribe(nil, ari.Events.StasisStart)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		for e := range starts.Events() {
+			st, ok := e.(*ari.StasisStart)
+			if !ok {
+				continue
+			}
+			a.wg.Add(1)
+			go a.handle(st)
+		}
+	}()
+	t.Cleanup(func() {
+		starts.Cancel()
+		a.wg.Wait()
+		cl.Close()
+	})
+	return a
+}
+
+func wsURL(tg target) string {
+	if tg.wsURL != "" {
+		return tg.wsURL
+	}
+	u := strings.Replace(strings.Replace(tg.url, "https://", "wss://", 1), "http://", "ws://", 1)
+	return strings.TrimRight(u, "/") + "/events"
+}
+
+func (a *testApp) handle(st *ari.StasisStart) {
+	defer a.wg.Done()
+	key := st.Key(ari.ChannelKey, st.Channel.ID)
+	h := a.cl.Channel().Get(key)
+	events := a.cl.Bus().Subscribe(nil, ari.Events.ChannelDtmfReceived, ari.Events.PlaybackFinished, ari.Events.StasisEnd)
+	defer events.Cancel()
+	if h.Answer() != nil || h.SetVariable("CHANNEL(language)", "id") != nil {
+		return
+	}
+	pb, err := h.Play(rid.New("pb"), "sound:vika/welcome")
+	if err != nil {
+		return
+	}
+	timeout := time.NewTimer(a.wait + soundLengths["welcome"])
+	defer timeout.Stop()
+	for {
+		select {
+		case <-timeout.C:
+			h.Hangup()
+			return
+		case e, ok := <-events.Events():
+			if !ok {
+				return
+			}
+			switch ev := e.(type) {
+			case *ari.StasisEnd:
+				if ev.Channel.ID == st.Channel.ID {
+					return
+				}
+			case *ari.ChannelDtmfReceived:
+				if ev.Channel.ID != st.Channel.ID {
+					continue
+				}
+				pb.Stop()
+				if ev.Digit == "0" {
+					h.Continue("agents", "s", 1)
+					return
+				}
+				pb, _ = h.Play(rid.New("pb"), "sound:vika/short")
+			case *ari.PlaybackFinished:
+				if pb != nil && ev.Playback.ID == pb.ID() && strings.HasSuffix(ev.Playback.MediaURI, "/short") {
+					h.Hangup()
+					return
+				}
+			}
+		}
+	}
+}
+
+// connect opens a phone on tg that the test closes at cleanup.
+func connect(t *testing.T, tg target, tweak ...func(*phone.Options)) *phone.Phone {
+	t.Helper()
+	opts := phone.Options{URL: tg.url, WSURL: tg.wsURL, User: tg.user, Password: tg.pass, App: "phone-test",
+		Timeout: 20 * time.Second}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	p, err := phone.Connect(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}

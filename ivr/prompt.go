@@ -1,0 +1,148 @@
+package ivr
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/calllog"
+	"github.com/vika-jkn/vika/prompts"
+)
+
+// prompt is one playback of one prompt id on the channel.
+type prompt struct {
+	id, playbackID  string
+	posted, started time.Time
+	done            bool
+}
+
+// playPrompts says ids one after another, one Play per id (the Go client sends a single media string, and a comma
+// list in it is not split). With bargeIn, a key pressed before or during a prompt stops it (DTMF does not stop a
+// playback in Asterisk: the app must DELETE it) and drops the rest of the sequence; the key stays in the type-ahead
+// buffer for the collector. Without bargeIn every prompt plays to its end and keys wait in the buffer.
+func (s *session) playPrompts(ids []string, bargeIn bool) (cut bool, err error) {
+	for _, id := range ids {
+		if err := s.drain(); err != nil {
+			return false, err
+		}
+		if bargeIn && len(s.keys) > 0 {
+			return true, nil
+		}
+		p, err := s.startPrompt(id)
+		if err != nil {
+			return false, err
+		}
+		if cut, err := s.waitPrompt(p, bargeIn); cut || err != nil {
+			return cut, err
+		}
+	}
+	return false, nil
+}
+
+// say plays ids to the end; keys pressed meanwhile wait for the next collector.
+func (s *session) say(ids ...[]string) error {
+	var all []string
+	for _, part := range ids {
+		all = append(all, part...)
+	}
+	_, err := s.playPrompts(all, false)
+	return err
+}
+
+// startPrompt posts the Play. The playback id is chosen here, before the request, because Asterisk may send
+// PlaybackStarted (even PlaybackFinished, for a missing file) before it answers the POST: the events then find
+// their prompt whenever the session reads them.
+func (s *session) startPrompt(id string) (*prompt, error) {
+	s.pbSeq++
+	p := &prompt{id: id, playbackID: s.rec.callID + "-" + strconv.Itoa(s.pbSeq), posted: time.Now()}
+	s.playbacks[p.playbackID] = p
+	if _, err := s.ch.Play(p.playbackID, prompts.MediaURI(id)); err != nil {
+		delete(s.playbacks, p.playbackID)
+		return nil, s.restErr("play "+id, err)
+	}
+	return p, nil
+}
+
+// waitPrompt waits for the prompt to finish, for a key (with bargeIn), or for its deadline: Asterisk reports some
+// failures (an unknown media scheme) only by never finishing, so a prompt that has not started within
+// playback.start, or not finished within playback.max, is stopped and the flow goes on.
+func (s *session) waitPrompt(p *prompt, bargeIn bool) (cut bool, err error) {
+	for !p.done {
+		if bargeIn && len(s.keys) > 0 {
+			s.stopPrompt(p, true)
+			return true, nil
+		}
+		deadline := p.posted.Add(s.flow.Playback.Start)
+		if !p.started.IsZero() {
+			deadline = p.started.Add(s.flow.Playback.Max)
+		}
+		if _, err := s.wait(deadline); err == errTimeout {
+			s.promptErrors++
+			s.log.Warn("ivr: prompt did not play in time; stopped", zap.String("prompt", p.id))
+			s.stopPrompt(p, false)
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// stopPrompt stops a playback (barge-in, or a playback that overran) and records it as cut. The PlaybackFinished
+// that follows (state "done", as Asterisk reports a stopped playback) finds no prompt and is ignored.
+func (s *session) stopPrompt(p *prompt, cut bool) {
+	key := s.ch.Key().New(ari.PlaybackKey, p.playbackID)
+	if err := s.app.client.Playback().Stop(key); err != nil {
+		// 404: it finished on its own meanwhile. Nothing else to do either way.
+		s.log.Debug("ivr: stop playback", zap.String("prompt", p.id), zap.Error(err))
+	}
+	s.endPrompt(p, time.Now(), cut, false)
+}
+
+func (s *session) promptStarted(playbackID string) {
+	if p := s.playbacks[playbackID]; p != nil && p.started.IsZero() {
+		p.started = time.Now()
+	}
+}
+
+// promptFinished ends a prompt on PlaybackFinished. "failed" while the call is up means the sound is missing (or
+// could not be read); the caller heard nothing for it, and the flow goes on.
+func (s *session) promptFinished(playbackID, state string) {
+	p := s.playbacks[playbackID]
+	if p == nil {
+		return
+	}
+	failed := state == "failed"
+	if failed {
+		s.promptErrors++
+	}
+	s.endPrompt(p, time.Now(), false, failed)
+}
+
+func (s *session) endPrompt(p *prompt, at time.Time, cut, failed bool) {
+	if p.done {
+		return
+	}
+	p.done = true
+	delete(s.playbacks, p.playbackID)
+	started := p.started
+	if started.IsZero() {
+		started = p.posted
+	}
+	fields := map[string]any{
+		calllog.FieldID: p.id, calllog.FieldStarted: started, calllog.FieldEnded: at, calllog.FieldCut: cut,
+	}
+	if failed {
+		fields["failed"] = true
+	}
+	s.rec.recordAt(started, calllog.KindPrompt, fields)
+}
+
+// cutPromptsInFlight closes the prompts still playing when the call ends (a hang-up mid-prompt).
+func (s *session) cutPromptsInFlight(at time.Time) {
+	for _, p := range s.playbacks {
+		s.endPrompt(p, at, true, false)
+	}
+}

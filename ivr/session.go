@@ -1,0 +1,260 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/calllog"
+	"github.com/vika-jkn/vika/dialplan"
+	"github.com/vika-jkn/vika/jkn"
+)
+
+// session is one call: the channel in Stasis, what the caller has keyed and heard so far, and where the flow is.
+// One goroutine runs it from StasisStart to the end of the call; every wait it does is bounded by a deadline and by
+// the session's context.
+type session struct {
+	app  *App
+	flow *dialplan.Flow
+	ch   *ari.ChannelHandle
+	mb   *mailbox
+	ctx  context.Context
+	log  *zap.Logger
+	rec  recorder
+
+	channelID, entryName, caller string
+	entry                        dialplan.Entry
+	began                        time.Time
+
+	keys      []key              // type-ahead: keys received and not yet taken by a collector
+	swallow   time.Time          // a # until then is the habit of ending an entry that already ended by itself
+	playbacks map[string]*prompt // in flight, by playback id
+	pbSeq     int
+
+	callerHungUp bool // ChannelHangupRequest seen
+	cause        int
+	leftStasis   bool // StasisEnd seen
+	systemHungUp bool // this app hung the channel up
+	transferred  bool
+	outcome      string
+	promptErrors int // prompts that failed to play (missing sound, no events)
+
+	verify verification
+}
+
+// key is one DTMF key as received.
+type key struct {
+	digit string
+	at    time.Time
+}
+
+// Errors that end a session's flow.
+var (
+	errHangup   = errors.New("the call ended")      // the caller hung up, or the channel left Stasis
+	errShutdown = errors.New("the app is stopping") // the session's context ended
+	errTimeout  = errors.New("deadline passed")     // internal to waits; never ends a session
+)
+
+func newSession(a *App, ch *ari.ChannelHandle, e *ari.StasisStart) *session {
+	var arg string
+	if len(e.Args) > 0 {
+		arg = e.Args[0]
+	}
+	entry, name, known := a.flow.Entry(arg)
+	s := &session{
+		app: a, flow: a.flow, ch: ch, mb: newMailbox(),
+		channelID: e.Channel.ID, entryName: name, entry: entry, caller: e.Channel.Caller.GetNumber(),
+		began: time.Now(), playbacks: map[string]*prompt{}, outcome: OutcomeAbandoned,
+	}
+	s.rec = recorder{sink: a.sink, callID: newCallID(), clock: time.Now}
+	s.log = a.logger.With(zap.String("call_id", s.rec.callID), zap.String("channel", s.channelID),
+		zap.String("entry", name))
+	if !known {
+		s.log.Warn("ivr: StasisStart argument names no entry; using the default entry", zap.String("arg", arg))
+	}
+	return s
+}
+
+// run is the whole call.
+func (s *session) run(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	s.ctx = ctx
+	s.app.stats.callStarted()
+	s.rec.record(calllog.KindArrival, map[string]any{
+		calllog.FieldEntry: s.entryName, calllog.FieldCaller: s.caller, calllog.FieldNode: s.app.node,
+		"channel": s.channelID, "number": s.entry.Number,
+	})
+	err := s.answer()
+	if err == nil {
+		err = s.follow(s.menuStep(s.entry.Menu, s.entry.Greeting))
+	}
+	s.finish(err)
+}
+
+// answer picks the call up and makes Indonesian the channel's language: Channel.Play takes no language, and
+// Asterisk looks sounds up in the channel's language directory (sounds/id/vika/...).
+func (s *session) answer() error {
+	if err := s.ch.Answer(); err != nil {
+		return s.restErr("answer", err)
+	}
+	if err := s.ch.SetVariable("CHANNEL(language)", "id"); err != nil {
+		return s.restErr("set language", err)
+	}
+	return nil
+}
+
+// wait returns the next event for this call once observed, errTimeout at the deadline, errHangup once the call has
+// ended, and errShutdown when the app stops.
+func (s *session) wait(deadline time.Time) (ari.Event, error) {
+	for {
+		if s.callerHungUp || s.leftStasis {
+			return nil, errHangup
+		}
+		if e := s.mb.take(); e != nil {
+			return e, s.observe(e)
+		}
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-s.ctx.Done():
+			t.Stop()
+			return nil, errShutdown
+		case <-t.C:
+			return nil, errTimeout
+		case <-s.mb.ready:
+			t.Stop()
+		}
+	}
+}
+
+// drain observes every event already queued, without waiting.
+func (s *session) drain() error {
+	for {
+		if s.callerHungUp || s.leftStasis {
+			return errHangup
+		}
+		e := s.mb.take()
+		if e == nil {
+			return nil
+		}
+		if err := s.observe(e); err != nil {
+			return err
+		}
+	}
+}
+
+// pause waits d (the look-up's padding) while still noticing keys and a hang-up.
+func (s *session) pause(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		if _, err := s.wait(deadline); err == errTimeout {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// observe updates the session with one event: keys go to the type-ahead buffer, playback events to their prompt,
+// and a hang-up or the end of Stasis ends the flow.
+func (s *session) observe(e ari.Event) error {
+	switch v := e.(type) {
+	case *ari.ChannelDtmfReceived:
+		s.keys = append(s.keys, key{digit: v.Digit, at: time.Now()})
+	case *ari.PlaybackStarted:
+		s.promptStarted(v.Playback.ID)
+	case *ari.PlaybackFinished:
+		s.promptFinished(v.Playback.ID, v.Playback.State)
+	case *ari.ChannelHangupRequest:
+		s.callerHungUp, s.cause = !s.systemHungUp, v.Cause
+		return errHangup
+	case *ari.ChannelDestroyed:
+		s.callerHungUp, s.cause = !s.systemHungUp, v.Cause
+		return errHangup
+	case *ari.StasisEnd:
+		s.leftStasis = true
+		return errHangup
+	}
+	return nil
+}
+
+// restErr turns a failed ARI request into the session's error. A request fails when the channel is already gone
+// (404) or out of Stasis (409), usually because the caller just hung up and the events saying so are on their way:
+// wait briefly for them, so the call log says "the caller hung up" rather than "error".
+func (s *session) restErr(what string, err error) error {
+	deadline := time.Now().Add(s.flow.Playback.Start)
+	for {
+		_, werr := s.wait(deadline)
+		switch {
+		case errors.Is(werr, errHangup), errors.Is(werr, errShutdown):
+			return werr
+		case errors.Is(werr, errTimeout):
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// hangup ends the call from this side (after goodbye).
+func (s *session) hangup() error {
+	s.systemHungUp = true
+	if err := s.ch.Hangup(); err != nil {
+		return s.restErr("hang up", err)
+	}
+	return nil
+}
+
+// finish closes the call: the hang-up (unless the call went to an agent), the end of the call log, the counters,
+// and the one log line of the call.
+func (s *session) finish(err error) {
+	now := time.Now()
+	s.cutPromptsInFlight(now)
+	s.recordUnreadKeys()
+	by := "system"
+	switch {
+	case s.transferred:
+		s.outcome = OutcomeTransferred
+	case errors.Is(err, errHangup) && s.callerHungUp:
+		by = "caller"
+	case errors.Is(err, errShutdown):
+		s.outcome = OutcomeShutdown
+		s.hangupQuietly()
+	case err != nil && !errors.Is(err, errHangup):
+		s.outcome = OutcomeError
+		s.log.Error("ivr: call failed", zap.Error(err))
+		s.hangupQuietly()
+	}
+	if !s.transferred {
+		s.rec.record(calllog.KindHangup, map[string]any{calllog.FieldCause: s.hangupCause(by), calllog.FieldBy: by})
+	}
+	dur := now.Sub(s.began)
+	s.rec.record(calllog.KindEnd, map[string]any{
+		calllog.FieldDurationMS: dur.Milliseconds(), calllog.FieldOutcome: s.outcome,
+	})
+	s.app.stats.callEnded(s.outcome)
+	s.log.Info("ivr: call ended", zap.String("outcome", s.outcome), zap.String("hung_up_by", by),
+		zap.Duration("duration", dur), zap.Int("lookups", s.verify.lookups), zap.Int("prompt_errors", s.promptErrors),
+		zap.String("caller", jkn.Mask(s.caller)))
+}
+
+// hangupCause is the Asterisk cause when the caller hung up, or 16 (normal clearing) when this app did.
+func (s *session) hangupCause(by string) int {
+	if by == "caller" || s.cause != 0 {
+		return s.cause
+	}
+	return 16
+}
+
+// hangupQuietly hangs up on the way out (an error or a shutdown); the call is over whatever the answer.
+func (s *session) hangupQuietly() {
+	if s.callerHungUp || s.leftStasis || s.systemHungUp {
+		return
+	}
+	s.systemHungUp = true
+	if err := s.ch.Hangup(); err != nil {
+		s.log.Debug("ivr: hang-up on the way out failed", zap.Error(err))
+	}
+}

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/calllog"
+	"github.com/vika-jkn/vika/jkn"
+)
+
+// CallLogOptions tunes the call-log writer. Zero values take the defaults in parentheses.
+type CallLogOptions struct {
+	Buffer        int           // events the Record channel holds before the writer takes them (4096)
+	MaxPending    int           // events held in memory while the database is down (100000)
+	BatchSize     int           // events per insert (500)
+	FlushInterval time.Duration // longest an event waits before it is written (200ms)
+	MaxBackoff    time.Duration // longest wait between retries while the database is down (10s)
+	// SpillPath, when set, is a JSONL file that takes the oldest pending events once MaxPending is reached (instead
+	// of dropping them) and is replayed into the database when it answers again.
+	SpillPath string
+	// HashKey keys the hash of a raw caller number found in an arrival event (calllog.FieldCaller).
+	HashKey []byte
+}
+
+func (o CallLogOptions) withDefaults() CallLogOptions {
+	o.Buffer = cmp(o.Buffer, 4096)
+	o.MaxPending = cmp(o.MaxPending, 100_000)
+	o.BatchSize = cmp(o.BatchSize, 500)
+	o.FlushInterval = cmp(o.FlushInterval, 200*time.Millisecond)
+	o.MaxBackoff = cmp(o.MaxBackoff, 10*time.Second)
+	return o
+}
+
+func cmp[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// CallLogStats counts what happened to recorded events, for metrics.
+type CallLogStats struct {
+	Recorded int64 // accepted by Record
+	Written  int64 // committed to the database
+	Dropped  int64 // lost: Record's channel full, after Close, or memory and spill both full
+	Spilled  int64 // written to the spill file (and later replayed)
+	Failures int64 // failed database writes (each retried)
+}
+
+// CallLog writes call events to PostgreSQL. It implements calllog.Sink: Record never blocks. One goroutine takes
+// events from a bounded channel, batches them, and writes each batch in one transaction (the calls rows upserted,
+// the events inserted; both idempotent, so a retried batch cannot duplicate). While the database is down it keeps
+// events in memory up to MaxPending, spills beyond that to SpillPath when set, and retries with backoff.
+type CallLog struct {
+	pool *pgxpool.Pool
+	log  *zap.Logger
+	opts CallLogOptions
+
+	mu     sync.RWMutex // guards closed against Record sending on a closed channel
+	closed bool
+	in     chan calllog.Event
+	done   chan struct{}
+	stop   chan struct{} // closed when Close's context expires: give up retrying
+
+	recorded, written, dropped, spilled, failures atomic.Int64
+}
+
+var _ calllog.Sink = (*CallLog)(nil)
+
+// NewCallLog starts the writer. Close it to flush.
+func NewCallLog(pool *pgxpool.Pool, logger *zap.Logger, opts CallLogOptions) *CallLog {
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	opts = opts.withDefaults()
+	c := &CallLog{pool: pool, log: logger, opts: opts, in: make(chan calllog.Event, opts.Buffer),
+		done: make(chan struct{}), stop: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// Record queues an event without blocking; when the queue is full the event is dropped and counted.
+func (c *CallLog) Record(e calllog.Event) {
+	e = c.scrub(e)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		c.dropped.Add(1)
+		return
+	}
+	select {
+	case c.in <- e:
+		c.recorded.Add(1)
+	default:
+		c.dropped.Add(1)
+	}
+}
+
+// scrub replaces a raw caller number by its mask and keyed hash before the event is queued anywhere (memory, the
+// spill file, the database). The map is copied: the IVR may reuse its own.
+func (c *CallLog) scrub(e calllog.Event) calllog.Event {
+	raw, ok := e.Fields[calllog.FieldCaller].(string)
+	if !ok {
+		return e
+	}
+	f := make(map[string]any, len(e.Fields)+1)
+	for k, v := range e.Fields {
+		if k != calllog.FieldCaller {
+			f[k] = v
+		}
+	}
+	f[calllog.FieldCallerMasked] = jkn.Mask(raw)
+	if len(c.opts.HashKey) > 0 {
+		f[calllog.FieldCallerHash] = jkn.HashID(c.opts.HashKey, raw)
+	}
+	e.Fields = f
+	return e
+}
+
+// Stats returns the counters so far.
+func (c *CallLog) Stats() CallLogStats {
+	return CallLogStats{Recorded: c.recorded.Load(), Written: c.written.Load(), Dropped: c.dropped.Load(),
+		Spilled: c.spilled.Load(), Failures: c.failures.Load()}
+}
+
+// Close stops taking events and writes what is pending. If ctx ends first (the database is still down), the rest
+// goes to the spill file when there is one, and the error says how many events were lost.
+func (c *CallLog) Close(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.in)
+	}
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		closeOnce(c.stop)
+		<-c.done
+	}
+	if n := c.dropped.Load(); n > 0 {
+		return fmt.Errorf("call log: %d events dropped", n)
+	}
+	return nil
+}
+
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+var errCallLogStopped = errors.New("call log closed before the database answered")

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vika-jkn/vika/jkn"
+)
+
+// The look-up is one SQL statement, so one round trip: the participant, their family's virtual account, this
+// month's bill and the arrears, all computed from bills and payments at the time of the call.
+//
+// Definitions, all per family:
+//   - A bill is settled at time now when the payments for its period made at or before now add up to its amount.
+//     The date of payment does not matter otherwise: a payment on the 11th (after the due date, the 10th) settles
+//     the month, since there has been no late fee since July 2016.
+//   - A month is in arrears at now when it is before now's month (period < $month) and its bill is not settled.
+//     This month's bill is never arrears, even after the 10th: coverage only stops when a month ends unpaid.
+//   - Months in arrears counts those bills, at most 24 (the most recent 24 are what reactivation bills);
+//     the total owed is the sum of those bills plus this month's bill when it is not settled.
+//
+// The birth date is part of the WHERE clause, so a wrong date and an unknown number are the same empty result.
+const lookupSQL = `
+WITH m AS (
+	SELECT p.name, p.sex, p.birth_date, p.status_code, p.segment, p.class, p.fktp, p.family_id, f.virtual_account
+	FROM participants p
+	JOIN families f ON f.id = p.family_id
+	WHERE p.%s = $1 AND p.birth_date = $2
+), b AS (
+	SELECT bl.period, bl.amount,
+		coalesce((SELECT sum(py.amount) FROM payments py
+			WHERE py.family_id = bl.family_id AND py.period = bl.period AND py.paid_at <= $4), 0) >= bl.amount AS settled
+	FROM bills bl
+	WHERE bl.family_id = (SELECT family_id FROM m) AND bl.period <= $3
+), arrears AS (
+	SELECT count(*) AS months, coalesce(sum(amount), 0) AS owed
+	FROM (SELECT amount FROM b WHERE period < $3 AND NOT settled ORDER BY period DESC LIMIT $5) u
+)
+SELECT m.name, m.sex, m.birth_date, m.status_code, m.segment, m.class, m.fktp, m.family_id, m.virtual_account,
+	coalesce(cur.amount, 0), coalesce(cur.settled, false), a.months, a.owed
+FROM m
+CROSS JOIN arrears a
+LEFT JOIN b cur ON cur.period = $3`
+
+var (
+	lookupByNIK  = fmt.Sprintf(lookupSQL, "nik")
+	lookupByCard = fmt.Sprintf(lookupSQL, "card_number")
+)
+
+// LookupMember finds the participant with the given NIK or card number and birth date and computes their bill as of
+// now (see lookupSQL for what counts as arrears). Not found and a wrong birth date both return ErrNotFound.
+func (s *Store) LookupMember(ctx context.Context, kind jkn.IDKind, number string, birth, now time.Time) (jkn.Member, error) {
+	query := lookupByNIK
+	switch kind {
+	case jkn.IDNIK:
+	case jkn.IDCard:
+		query = lookupByCard
+	default:
+		return jkn.Member{}, fmt.Errorf("lookup %s: %w", jkn.Mask(number), errUnknownKind)
+	}
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	birthDay := time.Date(birth.Year(), birth.Month(), birth.Day(), 0, 0, 0, 0, time.UTC)
+	m := jkn.Member{IDKind: kind, Masked: jkn.Mask(number), DueDate: jkn.DueDate(now)}
+	var status, class int16
+	var segment string
+	var due, owed int64
+	var months int
+	err := s.pool.QueryRow(ctx, query, number, birthDay, month, now, jkn.MaxBilledArrears).Scan(
+		&m.Name, &m.Sex, &m.BirthDate, &status, &segment, &class, &m.FKTP, &m.FamilyID, &m.VirtualAccount,
+		&due, &m.CurrentMonthPaid, &months, &owed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return jkn.Member{}, ErrNotFound
+	}
+	if err != nil {
+		return jkn.Member{}, fmt.Errorf("lookup %s: %w", jkn.Mask(number), err)
+	}
+	m.Status, m.Segment, m.Class = jkn.Status(status), jkn.Segment(segment), int(class)
+	m.MonthlyDue, m.MonthsInArrears, m.TotalOwed = due, months, owed
+	if !m.CurrentMonthPaid {
+		m.TotalOwed += due
+	}
+	return m, nil
+}
