@@ -30,6 +30,7 @@ demo: build
 # Generate the prompt audio in every Asterisk format (needs espeak-ng and sox).
 PROMPTS_OUT ?= build/sounds
 prompts: build
+	$(BIN) prompts build --out prompts/sounds --formats wav
 	$(BIN) prompts build --out $(PROMPTS_OUT)
 
 bench:

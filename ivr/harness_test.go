@@ -28,7 +28,7 @@ import (
 // seeded per test, and a caller through asterisksim/phone. Nothing is mocked.
 
 // speed is how much faster than real time the simulator plays prompts and keys; the flow is scaled to match.
-const speed = 25
+const speed = 40
 
 // wib is the time zone of the care center; the default test clock is a Monday at 10:00 WIB (agents open).
 var wib = time.FixedZone("WIB", 7*3600)
@@ -195,6 +195,22 @@ func (c *call) end() phone.Transcript {
 		c.t.Fatalf("waiting for the end of the call: %v\nheard: %v", err, c.Transcript().HeardIDs())
 	}
 	c.h.settle(c.t)
+	return tr
+}
+
+// transferred waits until the line has left the app for the dialplan (an agent transfer), then hangs up.
+func (c *call) transferred() phone.Transcript {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Transcript().Continued == nil {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("the line never left the app; heard %v", c.Transcript().HeardIDs())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.h.settle(c.t)
+	tr := c.Transcript()
+	_ = c.Hangup(c.ctx)
 	return tr
 }
 

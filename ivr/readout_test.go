@@ -82,7 +82,7 @@ func TestCallersWhoProveWhoTheyAreHearTheirStatusOrTheirBill(t *testing.T) {
 			participant{Segment: jkn.SegmentBP, Status: jkn.StatusInactiveArrears, Class: 1, MonthlyDue: 150000, Arrears: 30},
 			slices.Concat([]string{"bill-this-month"}, prompts.Money(150000), []string{"bill-arrears-intro"},
 				prompts.Number(24), []string{"word-bulan", "bill-total"}, prompts.Money(25*150000), due,
-				[]string{"rehab-eligible", "num-12", "word-tahap", "rehab-how"}), "tiga juta tujuh ratus lima puluh ribu rupiah"},
+				[]string{"rehab-eligible"}, prompts.Number(12), []string{"word-tahap", "rehab-how"}), "tiga juta tujuh ratus lima puluh ribu rupiah"},
 		{"a PBI APBN participant hears that the central government pays", "165", "2", false,
 			participant{Segment: jkn.SegmentPBIAPBN, Status: jkn.StatusActive},
 			[]string{"payer-pbi-apbn"}, "pemerintah pusat"},
@@ -164,7 +164,7 @@ func TestAfterTheReadoutTheCallerCanRepeatItCheckAnotherNumberOrGoBack(t *testin
 	call.press("2")
 	call.hear("payer-ppu", "after-readout-menu")
 	call.press("0")
-	tr := call.end()
+	tr := call.transferred()
 
 	if tr.Continued == nil || tr.Continued.Context != "agents" || tr.Continued.Exten != "s" || tr.Continued.Priority != 1 {
 		t.Errorf("the line continued to %+v, want agents,s,1", tr.Continued)

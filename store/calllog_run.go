@@ -38,7 +38,7 @@ func (c *CallLog) run() {
 				continue
 			}
 		case <-tick.C:
-		case <-c.stop:
+		case <-c.stopped.Done():
 			c.abandon(pending)
 			return
 		}
@@ -82,7 +82,7 @@ func (c *CallLog) flush(pending []calllog.Event) ([]calllog.Event, error) {
 }
 
 func (c *CallLog) write(batch []calllog.Event) error {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	ctx, cancel := context.WithTimeout(c.stopped, writeTimeout)
 	defer cancel()
 	return writeEvents(ctx, c.pool, batch)
 }

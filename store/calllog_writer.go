@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -67,7 +66,9 @@ type CallLog struct {
 	closed bool
 	in     chan calllog.Event
 	done   chan struct{}
-	stop   chan struct{} // closed when Close's context expires: give up retrying
+	// stopped ends when Close's context expires: give up retrying and abandon an insert under way.
+	stopped    context.Context
+	stopWrites context.CancelFunc
 
 	recorded, written, dropped, spilled, failures atomic.Int64
 }
@@ -81,7 +82,8 @@ func NewCallLog(pool *pgxpool.Pool, logger *zap.Logger, opts CallLogOptions) *Ca
 	}
 	opts = opts.withDefaults()
 	c := &CallLog{pool: pool, log: logger, opts: opts, in: make(chan calllog.Event, opts.Buffer),
-		done: make(chan struct{}), stop: make(chan struct{})}
+		done: make(chan struct{})}
+	c.stopped, c.stopWrites = context.WithCancel(context.Background())
 	go c.run()
 	return c
 }
@@ -142,21 +144,12 @@ func (c *CallLog) Close(ctx context.Context) error {
 	select {
 	case <-c.done:
 	case <-ctx.Done():
-		closeOnce(c.stop)
+		c.stopWrites()
 		<-c.done
 	}
+	c.stopWrites()
 	if n := c.dropped.Load(); n > 0 {
 		return fmt.Errorf("call log: %d events dropped", n)
 	}
 	return nil
 }
-
-func closeOnce(ch chan struct{}) {
-	select {
-	case <-ch:
-	default:
-		close(ch)
-	}
-}
-
-var errCallLogStopped = errors.New("call log closed before the database answered")

@@ -45,6 +45,8 @@ FROM m
 CROSS JOIN arrears a
 LEFT JOIN b cur ON cur.period = $3`
 
+var errUnknownKind = errors.New("identity number is neither a NIK nor a card number")
+
 var (
 	lookupByNIK  = fmt.Sprintf(lookupSQL, "nik")
 	lookupByCard = fmt.Sprintf(lookupSQL, "card_number")
@@ -52,6 +54,8 @@ var (
 
 // LookupMember finds the participant with the given NIK or card number and birth date and computes their bill as of
 // now (see lookupSQL for what counts as arrears). Not found and a wrong birth date both return ErrNotFound.
+// now's location decides which month is "this month" and when the 10th falls, so pass it in WIB (Asia/Jakarta),
+// where BPJS's months begin; birth is read as a calendar date whatever its location.
 func (s *Store) LookupMember(ctx context.Context, kind jkn.IDKind, number string, birth, now time.Time) (jkn.Member, error) {
 	query := lookupByNIK
 	switch kind {

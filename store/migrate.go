@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -164,5 +163,3 @@ func (s *Store) AppliedVersions(ctx context.Context) ([]int, error) {
 	}
 	return vs, nil
 }
-
-var errUnknownKind = errors.New("identity number is neither a NIK nor a card number")

@@ -1,7 +1,10 @@
 package phone_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/binary"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"github.com/CyCoreSystems/ari/v5"
 	"github.com/CyCoreSystems/ari/v5/client/native"
 	"github.com/CyCoreSystems/ari/v5/rid"
+	"github.com/coder/websocket"
 
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/asterisksim/phone"
@@ -114,39 +118,100 @@ func silentWAV(d time.Duration) []byte {
 // testApp is the smallest IVR that exercises a caller: answer, speak Indonesian, play welcome. A key stops
 // the prompt (barge-in). Key 0 continues the line to agents,s,1; any other key is answered with "short",
 // then the app hangs up. Without a key it waits 10 s (scaled) after welcome and hangs up.
+//
+// REST goes through the CyCoreSystems native client and events are decoded with ari.DecodeEvent, but the
+// WebSocket is read here: native.Client.Close races its own reconnect loop on the connected flag, which
+// -race reports in every test that closes one.
 type testApp struct {
 	cl   ari.Client
-	wg   sync.WaitGroup
 	wait time.Duration
+	wg   sync.WaitGroup
+
+	mu    sync.Mutex
+	calls map[string]chan ari.Event // by the app's channel id
 }
 
 func startTestApp(t *testing.T, tg target) *testApp {
 	t.Helper()
-	cl, err := native.Connect(&native.Options{Application: "vika", URL: tg.url, WebsocketURL: wsURL(tg),
+	cl := native.New(&native.Options{Application: "vika", URL: tg.url, WebsocketURL: wsURL(tg),
 		Username: tg.user, Password: tg.pass})
+	a := &testApp{cl: cl, wait: time.Duration(float64(10*time.Second) / tg.speed), calls: map[string]chan ari.Event{}}
+	h := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(tg.user+":"+tg.pass))}}
+	conn, _, err := websocket.Dial(t.Context(), wsURL(tg)+"?app=vika", &websocket.DialOptions{HTTPHeader: h})
 	if err != nil {
 		t.Fatalf("test app: %v", err)
 	}
-	a := &testApp{cl: cl, wait: time.Duration(float64(10*time.Second) / tg.speed)}
-	starts := cl.Bus().Subscribe(nil, ari.Events.StasisStart)
+	conn.SetReadLimit(8 << 20)
+	ctx, cancel := context.WithCancel(context.Background())
 	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		for e := range starts.Events() {
-			st, ok := e.(*ari.StasisStart)
-			if !ok {
-				continue
-			}
-			a.wg.Add(1)
-			go a.handle(st)
-		}
-	}()
+	go a.read(ctx, conn)
 	t.Cleanup(func() {
-		starts.Cancel()
+		cancel()
+		conn.CloseNow()
 		a.wg.Wait()
-		cl.Close()
 	})
 	return a
+}
+
+func (a *testApp) read(ctx context.Context, conn *websocket.Conn) {
+	defer a.wg.Done()
+	defer a.closeCalls()
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		e, err := ari.DecodeEvent(data)
+		if err != nil {
+			continue
+		}
+		if st, ok := e.(*ari.StasisStart); ok {
+			ch := make(chan ari.Event, 64)
+			a.mu.Lock()
+			a.calls[st.Channel.ID] = ch
+			a.mu.Unlock()
+			a.wg.Add(1)
+			go a.handle(st, ch)
+			continue
+		}
+		a.deliver(e)
+	}
+}
+
+// deliver routes an event to its call by channel id, or by a playback's target channel.
+func (a *testApp) deliver(e ari.Event) {
+	var id string
+	switch ev := e.(type) {
+	case *ari.ChannelDtmfReceived:
+		id = ev.Channel.ID
+	case *ari.StasisEnd:
+		id = ev.Channel.ID
+	case *ari.PlaybackFinished:
+		id = strings.TrimPrefix(ev.Playback.TargetURI, "channel:")
+	default:
+		return
+	}
+	a.mu.Lock()
+	ch := a.calls[id]
+	if _, end := e.(*ari.StasisEnd); end {
+		delete(a.calls, id)
+	}
+	a.mu.Unlock()
+	if ch != nil {
+		ch <- e
+		if _, end := e.(*ari.StasisEnd); end {
+			close(ch)
+		}
+	}
+}
+
+func (a *testApp) closeCalls() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for id, ch := range a.calls {
+		close(ch)
+		delete(a.calls, id)
+	}
 }
 
 func wsURL(tg target) string {
@@ -157,12 +222,13 @@ func wsURL(tg target) string {
 	return strings.TrimRight(u, "/") + "/events"
 }
 
-func (a *testApp) handle(st *ari.StasisStart) {
+func (a *testApp) handle(st *ari.StasisStart, events <-chan ari.Event) {
 	defer a.wg.Done()
-	key := st.Key(ari.ChannelKey, st.Channel.ID)
-	h := a.cl.Channel().Get(key)
-	events := a.cl.Bus().Subscribe(nil, ari.Events.ChannelDtmfReceived, ari.Events.PlaybackFinished, ari.Events.StasisEnd)
-	defer events.Cancel()
+	defer func() {
+		for range events { // drain until StasisEnd closes it
+		}
+	}()
+	h := a.cl.Channel().Get(st.Key(ari.ChannelKey, st.Channel.ID))
 	if h.Answer() != nil || h.SetVariable("CHANNEL(language)", "id") != nil {
 		return
 	}
@@ -177,19 +243,14 @@ func (a *testApp) handle(st *ari.StasisStart) {
 		case <-timeout.C:
 			h.Hangup()
 			return
-		case e, ok := <-events.Events():
+		case e, ok := <-events:
 			if !ok {
 				return
 			}
 			switch ev := e.(type) {
 			case *ari.StasisEnd:
-				if ev.Channel.ID == st.Channel.ID {
-					return
-				}
+				return
 			case *ari.ChannelDtmfReceived:
-				if ev.Channel.ID != st.Channel.ID {
-					continue
-				}
 				pb.Stop()
 				if ev.Digit == "0" {
 					h.Continue("agents", "s", 1)

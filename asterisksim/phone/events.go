@@ -31,6 +31,8 @@ type channel struct {
 		Context  string `json:"context"`
 		Exten    string `json:"exten"`
 		Priority int    `json:"priority"`
+		AppName  string `json:"app_name"`
+		AppData  string `json:"app_data"`
 	} `json:"dialplan"`
 }
 
@@ -71,6 +73,9 @@ func (c *Call) apply(ev *event, now time.Time) (ended bool) {
 		return true
 	}
 	onLine := ev.Channel != nil && ev.Channel.ID == c.LineID
+	if onLine && ev.Type != "ChannelDialplan" {
+		c.lineSnapshot(ev.Channel)
+	}
 	switch ev.Type {
 	case "StasisStart":
 		if !onLine && c.t.Answered.IsZero() {
@@ -118,11 +123,7 @@ func (c *Call) dialplanStep(ev *event, now time.Time) {
 	c.t.Dialplan = append(c.t.Dialplan, st)
 	if strings.EqualFold(st.App, "Stasis") {
 		c.lineInApp = true
-		app, args, _ := strings.Cut(st.AppData, ",")
-		c.t.App = app
-		if args != "" {
-			c.t.AppArgs = strings.Split(args, ",")
-		}
+		c.setApp(st.AppData)
 		return
 	}
 	// The line left the app for the dialplan: continue (or a fallback after STASISSTATUS=FAILED).
@@ -131,6 +132,26 @@ func (c *Call) dialplanStep(ev *event, now time.Time) {
 		c.t.Continued = &cont
 	}
 	c.lineInApp = false
+}
+
+// lineSnapshot reads the app the line is in from the channel snapshot every event carries, so a lost or
+// late ChannelDialplan does not make the phone misjudge who hung up.
+func (c *Call) lineSnapshot(ch *channel) {
+	if ch.Dialplan.AppName == "" {
+		return
+	}
+	c.lineInApp = strings.EqualFold(ch.Dialplan.AppName, "Stasis")
+	if c.lineInApp && c.t.App == "" {
+		c.setApp(ch.Dialplan.AppData)
+	}
+}
+
+func (c *Call) setApp(appData string) {
+	app, args, _ := strings.Cut(appData, ",")
+	c.t.App, c.t.AppArgs = app, nil
+	if args != "" {
+		c.t.AppArgs = strings.Split(args, ",")
+	}
 }
 
 func (c *Call) keyReceived(digit string, d time.Duration, now time.Time) {

@@ -8,6 +8,8 @@ func subcommands(a *app) []*cobra.Command {
 		newMigrateCmd(a),
 		newSeedCmd(a),
 		newPromptsCmd(a),
+		newServeCmd(a),
+		newDemoCmd(a),
 		newVersionCmd(a),
 	}
 }

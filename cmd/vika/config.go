@@ -35,9 +35,8 @@ type ARIConfig struct {
 }
 
 type DatabaseConfig struct {
-	URL           string        `mapstructure:"url"`
-	MaxConns      int           `mapstructure:"max_conns"`
-	LookupTimeout time.Duration `mapstructure:"lookup_timeout"`
+	URL      string `mapstructure:"url"`
+	MaxConns int    `mapstructure:"max_conns"`
 }
 
 type AdminConfig struct {
@@ -87,7 +86,6 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("ari.app", "vika")
 	v.SetDefault("database.url", "")
 	v.SetDefault("database.max_conns", 20)
-	v.SetDefault("database.lookup_timeout", "3s")
 	v.SetDefault("admin.addr", "127.0.0.1:9165")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
@@ -190,9 +188,6 @@ func (c *Config) validateDatabase() error {
 	}
 	if c.Database.MaxConns < 1 || c.Database.MaxConns > 1000 {
 		return badKey("database.max_conns", "%d is out of range (expected 1..1000)", c.Database.MaxConns)
-	}
-	if c.Database.LookupTimeout < 100*time.Millisecond || c.Database.LookupTimeout > time.Minute {
-		return badKey("database.lookup_timeout", "%s is out of range (expected 100ms..1m)", c.Database.LookupTimeout)
 	}
 	return nil
 }

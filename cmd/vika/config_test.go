@@ -40,7 +40,7 @@ func TestAWrongConfigurationValueStopsTheProgramWithAMessageNamingTheKey(t *test
 		{"log level from the environment", map[string]string{"VIKA_LOG_LEVEL": "loud"}, []string{"version"}, "log.level"},
 		{"log format from the file", nil, []string{"--config", badYAML, "version"}, "log.format"},
 		{"log level from a flag", nil, []string{"--log-level", "chatty", "version"}, "log.level"},
-		{"a duration that is not one", map[string]string{"VIKA_DATABASE_LOOKUP_TIMEOUT": "soon"}, []string{"version"}, "database.lookup_timeout"},
+		{"a number that is not one", map[string]string{"VIKA_DATABASE_MAX_CONNS": "many"}, []string{"version"}, "database.max_conns"},
 		{"an unknown time zone", map[string]string{"VIKA_FLOW_TIMEZONE": "Mars/Olympus"}, []string{"version"}, "flow.timezone"},
 		{"a config file that does not exist", nil, []string{"--config", filepath.Join(dir, "nope.yaml"), "version"}, "--config"},
 	}
@@ -66,7 +66,7 @@ func TestValidationOfACommandsSectionsNamesTheMissingKey(t *testing.T) {
 	base := func() Config {
 		return Config{
 			ARI:      ARIConfig{URL: "http://127.0.0.1:8088/ari", User: "vika", Password: "s3cret", App: "vika"},
-			Database: DatabaseConfig{URL: "postgres://vika@127.0.0.1:5432/vika", MaxConns: 10, LookupTimeout: 3e9},
+			Database: DatabaseConfig{URL: "postgres://vika@127.0.0.1:5432/vika", MaxConns: 10},
 			Admin:    AdminConfig{Addr: "127.0.0.1:9165"},
 			Log:      LogConfig{Level: "info", Format: "json"},
 			Flow:     FlowConfig{Timezone: "Asia/Jakarta"},

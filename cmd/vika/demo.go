@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/asterisksim/phone"
+	"github.com/vika-jkn/vika/store"
+	"github.com/vika-jkn/vika/store/pgtemp"
+)
+
+type demoOptions struct {
+	participants int
+	seed         int64
+	speed        float64
+	attachURL    string // a running `vika sim` or Asterisk instead of a simulator of our own
+	script       string // non-interactive: "165 1 3507014501900003# 01071985 h"
+	caller       string
+	mute         bool
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "The IVR end to end on one machine, with no Asterisk, and a phone in this terminal",
+		Long: `Demo starts a throwaway PostgreSQL (or uses DATABASE_URL), migrates and seeds it, starts the simulated
+Asterisk (routing with asterisk-conf/extensions.conf, playing prompts for as long as their audio lasts) and runs the
+same app as 'vika serve' against it. Then you dial 165 or 021165, press keys, and see each prompt's Indonesian text
+as it plays (and hear it where aplay, paplay or sox's play exists).
+
+--script runs one call without a terminal: words separated by spaces; the first is the number to dial, each other
+word is keys pressed once the line falls silent ('h' hangs up). Example:
+  vika demo --script "165 1 3507014501900003# 01071985"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.need(NeedAdmin); err != nil {
+				return err
+			}
+			return runDemo(cmd.Context(), a, o, cmd.InOrStdin(), cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.participants, "participants", 20000, "synthetic participants to seed")
+	f.Int64Var(&o.seed, "seed", 1, "seed of the synthetic data (same seed, same people)")
+	f.Float64Var(&o.speed, "speed", 1, "simulated Asterisk speed: 1 is real time")
+	f.StringVar(&o.attachURL, "ari-url", "", "attach to a running ARI server (vika sim or Asterisk) instead of starting one; credentials from ari.user/ari.password")
+	f.StringVar(&o.script, "script", "", "run one scripted call and exit (see above)")
+	f.StringVar(&o.caller, "caller", "081234567890", "the caller's number")
+	f.BoolVar(&o.mute, "mute", false, "do not play audio even if a player exists")
+	return cmd
+}
+
+func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if a.cfg.Database.URL == "" {
+		fmt.Fprintln(out, "starting a throwaway PostgreSQL (set DATABASE_URL to use your own)...")
+		pg, err := pgtemp.Start(ctx)
+		if err != nil {
+			return err
+		}
+		defer pg.Stop()
+		a.cfg.Database.URL = pg.URL
+	}
+	if err := a.need(NeedDatabase); err != nil {
+		return err
+	}
+	logQuiet(a)
+	if err := seedDemo(ctx, a, o, out); err != nil {
+		return err
+	}
+
+	ac, stopSim, err := demoARI(a, o, out)
+	if err != nil {
+		return err
+	}
+	defer stopSim()
+
+	served := make(chan error, 1)
+	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
+
+	ph, err := connectPhone(ctx, ac, served)
+	if err != nil {
+		return err
+	}
+	defer ph.Close()
+
+	t := &terminalPhone{ph: ph, out: out, caller: o.caller, sounds: a.cfg.Prompts.Dir, audio: !o.mute && o.script == ""}
+	if o.script != "" {
+		err = t.runScript(ctx, o.script, o.speed)
+	} else {
+		err = t.runInteractive(ctx, in)
+	}
+	cancel()
+	if serr := <-served; serr != nil && !errors.Is(serr, context.Canceled) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+func seedDemo(ctx context.Context, a *app, o demoOptions, out io.Writer) error {
+	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	st, err := store.Open(ctx, a.cfg.Database.URL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	rep, err := store.Seed(ctx, st.Pool(), store.SeedOptions{Participants: o.participants, Seed: o.seed})
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	return printSeedReport(out, rep, time.Since(start))
+}
+
+// demoARI starts the simulated Asterisk (or points at the running one the user named) and returns where the app
+// and the phone reach it.
+func demoARI(a *app, o demoOptions, out io.Writer) (ARIConfig, func(), error) {
+	if o.attachURL != "" {
+		ac := a.cfg.ARI
+		ac.URL, ac.WSURL = o.attachURL, ""
+		return ac, func() {}, nil
+	}
+	if err := a.need(NeedSim); err != nil {
+		return ARIConfig{}, nil, err
+	}
+	pw := randomPassword()
+	sim, err := asterisksim.New(asterisksim.Options{
+		Extensions: a.cfg.Sim.Extensions,
+		Sounds:     a.cfg.Prompts.Dir,
+		Speed:      o.speed,
+		Users:      map[string]string{"vika": pw},
+	})
+	if err != nil {
+		return ARIConfig{}, nil, fmt.Errorf("simulated Asterisk: %w", err)
+	}
+	fmt.Fprintf(out, "\nsimulated Asterisk: ARI %s (user vika), dialplan %s, sounds %s\n", sim.URL(), a.cfg.Sim.Extensions,
+		filepath.Join(a.cfg.Prompts.Dir, "id", "vika"))
+	ac := ARIConfig{URL: sim.URL(), User: "vika", Password: pw, App: a.cfg.ARI.App}
+	return ac, sim.Close, nil
+}
+
+// connectPhone waits for the app to take calls (or fail) before connecting the terminal's phone.
+func connectPhone(ctx context.Context, ac ARIConfig, served <-chan error) (*phone.Phone, error) {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case err := <-served:
+			return nil, fmt.Errorf("the app did not start: %w", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if appRegistered(ctx, ac) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, errors.New("the app did not register with ARI within 15s")
+		}
+	}
+	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "demo-phone"})
+}
+
+func randomPassword() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// logQuiet keeps the demo's terminal for the phone: app logs go to stderr at warn and above unless asked otherwise.
+func logQuiet(a *app) {
+	if a.cfg.Log.Level == "info" {
+		a.log = a.log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))
+	}
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/vika-jkn/vika/asterisksim/phone"
+	"github.com/vika-jkn/vika/prompts"
+)
+
+// terminalPhone is the demo's handset: it dials through the phone driver (the same one the tests use) and shows
+// each prompt's text as the line starts playing it.
+type terminalPhone struct {
+	ph     *phone.Phone
+	out    io.Writer
+	caller string
+	sounds string
+	audio  bool
+}
+
+// appRegistered reports whether the Stasis app has an events WebSocket on the ARI server, i.e. takes calls.
+func appRegistered(ctx context.Context, ac ARIConfig) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ac.URL+"/applications/"+url.PathEscape(ac.App), nil)
+	if err != nil {
+		return false
+	}
+	req.SetBasicAuth(ac.User, ac.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// runScript places one call and presses each word's keys once the line has been silent a moment.
+func (t *terminalPhone) runScript(ctx context.Context, script string, speed float64) error {
+	words := strings.Fields(script)
+	if len(words) == 0 {
+		return fmt.Errorf("--script: empty")
+	}
+	call, err := t.ph.Dial(ctx, words[0], t.caller)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(t.out, "\n☎ dialling %s from %s\n", words[0], t.caller)
+	shown := t.show(ctx, call)
+	silence := time.Duration(float64(700*time.Millisecond) / speed)
+	for _, w := range words[1:] {
+		if err := call.WaitSilence(ctx, silence); err != nil {
+			break // the IVR hung up first; the transcript says where
+		}
+		if w == "h" {
+			fmt.Fprintln(t.out, "  ⌨ (hang up)")
+			_ = call.Hangup(ctx)
+			break
+		}
+		fmt.Fprintf(t.out, "  ⌨ %s\n", w)
+		if err := call.Press(ctx, w); err != nil {
+			break
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Duration(float64(2*time.Minute)/speed))
+	defer cancel()
+	tr, err := call.WaitHangup(wctx)
+	if err != nil {
+		_ = call.Hangup(ctx)
+		tr = call.Transcript()
+	}
+	<-shown
+	fmt.Fprintf(t.out, "\n— call over: %s —\n%s", hangupText(tr), tr.String())
+	return nil
+}
+
+// runInteractive asks for a number, then sends every key typed as DTMF until the call ends.
+func (t *terminalPhone) runInteractive(ctx context.Context, in io.Reader) error {
+	lines := bufio.NewScanner(in)
+	for {
+		fmt.Fprint(t.out, "\nDial 165 (mobile) or 021165 (landline), or q to quit: ")
+		if !lines.Scan() {
+			return nil
+		}
+		number := strings.TrimSpace(lines.Text())
+		switch number {
+		case "q", "quit", "exit":
+			return nil
+		case "":
+			continue
+		}
+		if err := t.oneCall(ctx, number); err != nil {
+			fmt.Fprintln(t.out, "call failed:", err)
+		}
+	}
+}
+
+func (t *terminalPhone) oneCall(ctx context.Context, number string) error {
+	call, err := t.ph.Dial(ctx, number, t.caller)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(t.out, "☎ dialling %s. Keys 0-9 * # are sent as tones; h hangs up.\r\n", number)
+	shown := t.show(ctx, call)
+	restore := rawTerminal()
+	keys := make(chan byte)
+	go readKeys(keys)
+	defer func() {
+		restore()
+		<-shown
+		tr := call.Transcript()
+		fmt.Fprintf(t.out, "\n— call over: %s —\n", hangupText(tr))
+	}()
+	for {
+		select {
+		case <-call.Done():
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case k := <-keys:
+			switch {
+			case k == 'h' || k == 'q' || k == 3: // 3 is Ctrl-C in raw mode
+				return call.Hangup(ctx)
+			case strings.IndexByte("0123456789*#", k) >= 0:
+				fmt.Fprintf(t.out, "  ⌨ %c\r\n", k)
+				_ = call.Press(ctx, string(k), phone.NoWait())
+			}
+		}
+	}
+}
+
+// show prints every prompt as it starts, and plays its audio when a player exists, until the call ends.
+func (t *terminalPhone) show(ctx context.Context, call *phone.Call) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var player *exec.Cmd
+		for {
+			h, err := call.WaitAnyPrompt(ctx)
+			stopPlayer(player)
+			if err != nil {
+				return
+			}
+			text, _ := prompts.Catalogue().Text(h.PromptID)
+			fmt.Fprintf(t.out, "  🔊 %-22s %s\r\n", h.Name(), text)
+			if t.audio {
+				player = startPlayer(filepath.Join(t.sounds, "id", "vika", h.PromptID+".wav"))
+			}
+		}
+	}()
+	return done
+}
+
+func hangupText(tr phone.Transcript) string {
+	if tr.Continued != nil {
+		return fmt.Sprintf("transferred to %s,%s,%d", tr.Continued.Context, tr.Continued.Exten, tr.Continued.Priority)
+	}
+	return fmt.Sprintf("hung up by %s (cause %d)", tr.Hangup.By, tr.Hangup.Cause)
+}
+
+// startPlayer plays a WAV with whatever player the machine has; none is fine, the text is shown anyway.
+func startPlayer(path string) *exec.Cmd {
+	for _, p := range [][]string{{"aplay", "-q"}, {"paplay"}, {"play", "-q"}} {
+		if _, err := exec.LookPath(p[0]); err != nil {
+			continue
+		}
+		cmd := exec.Command(p[0], append(p[1:], path)...)
+		if cmd.Start() == nil {
+			go func() { _ = cmd.Wait() }()
+			return cmd
+		}
+	}
+	return nil
+}
+
+func stopPlayer(cmd *exec.Cmd) {
+	if cmd != nil && cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+}
+
+// rawTerminal lets single key presses through without Enter; it does nothing when stdin is not a terminal.
+func rawTerminal() (restore func()) {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return func() {}
+	}
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return func() {}
+	}
+	return func() { _ = term.Restore(fd, old) }
+}
+
+// readKeys forwards one byte at a time from stdin. It ends at EOF; a key typed after the call ended is dropped.
+func readKeys(keys chan<- byte) {
+	buf := make([]byte, 1)
+	for {
+		n, err := os.Stdin.Read(buf)
+		if err != nil || n == 0 {
+			return
+		}
+		select {
+		case keys <- buf[0]:
+		case <-time.After(time.Second):
+			return
+		}
+	}
+}

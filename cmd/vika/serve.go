@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/admin"
+	"github.com/vika-jkn/vika/ivr"
+	"github.com/vika-jkn/vika/prompts"
+	"github.com/vika-jkn/vika/store"
+)
+
+func newServeCmd(a *app) *cobra.Command {
+	var connectTimeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Attach to Asterisk's ARI and run the Stasis app; serve /healthz, /readyz and /metrics",
+		Long: `Serve connects to the Asterisk at ari.url as the Stasis application ari.app and answers every call the
+dialplan hands to it (asterisk-conf/extensions.conf: Stasis(vika,mobile) for 165, Stasis(vika,landline) for 021165).
+At start it applies pending database migrations, checks that Asterisk has every prompt (prompts.check) and refuses to
+run with a wrong setting. SIGINT/SIGTERM ends the calls in progress, flushes the call log and exits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.need(NeedARI, NeedDatabase, NeedAdmin); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), a, a.cfg.ARI, connectTimeout)
+		},
+	}
+	f := cmd.Flags()
+	f.String("ari-url", "", "Asterisk ARI base URL (ari.url)")
+	f.String("ari-user", "", "ARI user (ari.user)")
+	f.String("ari-app", "", "Stasis application name (ari.app)")
+	f.String("admin-addr", "", "health/metrics listen address (admin.addr)")
+	f.DurationVar(&connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for Asterisk at start")
+	a.bindFlag(f.Lookup("ari-url"), "ari.url")
+	a.bindFlag(f.Lookup("ari-user"), "ari.user")
+	a.bindFlag(f.Lookup("ari-app"), "ari.app")
+	a.bindFlag(f.Lookup("admin-addr"), "admin.addr")
+	return cmd
+}
+
+// runServe runs the IVR against the ARI server in ac until ctx ends. The demo runs the same function against the
+// simulated Asterisk, so what the demo shows is what serve does.
+func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Duration) error {
+	log := a.log
+	flow, err := loadFlow(a.cfg)
+	if err != nil {
+		return err
+	}
+	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	st, err := store.Open(ctx, poolURL(a.cfg.Database))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	client, err := connectARI(ctx, ac, ac.App, connectTimeout)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	info, err := client.Asterisk().Info(nil)
+	if err != nil {
+		return fmt.Errorf("asterisk info: %w", err)
+	}
+	log.Info("connected to Asterisk", zap.String("url", ac.URL), zap.String("version", info.SystemInfo.Version),
+		zap.String("node", info.SystemInfo.EntityID), zap.String("app", ac.App))
+
+	if err := checkPrompts(ctx, a, ac); err != nil {
+		return err
+	}
+
+	hashKey := []byte(a.cfg.CallLog.HashKey)
+	if len(hashKey) == 0 {
+		log.Warn("calllog.hash_key is empty: identity hashes use a random key and cannot be searched after a restart")
+	}
+	callLog := store.NewCallLog(st.Pool(), log.Named("calllog"), store.CallLogOptions{SpillPath: spillPath(a.cfg), HashKey: hashKey})
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := callLog.Close(fctx); err != nil {
+			log.Error("call log not fully flushed", zap.Error(err))
+		}
+	}()
+
+	opts := []ivr.Option{ivr.WithNotFound(store.ErrNotFound), ivr.WithNode(info.SystemInfo.EntityID)}
+	if len(hashKey) > 0 {
+		opts = append(opts, ivr.WithHashKey(hashKey))
+	}
+	app := ivr.New(client, flow, st, callLog, log, opts...)
+
+	h := admin.NewHandler()
+	h.AddCheck("database", st.Ping)
+	h.AddCheck("ari", func(context.Context) error {
+		_, err := client.Asterisk().Info(nil)
+		return err
+	})
+	h.AddSource(ivrMetrics(app, callLog))
+	stopAdmin, err := serveAdmin(ctx, a.cfg.Admin.Addr, h, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
+
+	log.Info("taking calls", zap.String("app", ac.App))
+	err = app.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		log.Info("stopping: calls ended, flushing the call log")
+		return nil
+	}
+	return err
+}
+
+// checkPrompts asks Asterisk whether it has every prompt; prompts.check says whether a gap stops the start.
+func checkPrompts(ctx context.Context, a *app, ac ARIConfig) error {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	missing, err := prompts.Check(cctx, prompts.ARISounds{URL: ac.URL, User: ac.User, Password: ac.Password}, prompts.Language)
+	if err != nil {
+		return fmt.Errorf("prompt check: %w", err)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if a.cfg.Prompts.Check == "warn" {
+		a.log.Warn("Asterisk lacks prompts; callers will hear silence where they belong",
+			zap.Int("missing", len(missing)), zap.Strings("ids", missing))
+		return nil
+	}
+	return fmt.Errorf("Asterisk at %s lacks %d prompts (first: %s): install them (asterisk-conf/README.md) or set prompts.check=warn",
+		ac.URL, len(missing), missing[0])
+}
+
+func spillPath(c Config) string {
+	if c.CallLog.Spool == "" {
+		return ""
+	}
+	return c.CallLog.Spool + "/calllog-spill.jsonl"
+}

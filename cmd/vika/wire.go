@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/admin"
+	"github.com/vika-jkn/vika/dialplan"
+	"github.com/vika-jkn/vika/ivr"
+	"github.com/vika-jkn/vika/store"
+)
+
+// loadFlow is the call flow: the file named by flow.file, or the built-in one. Either way it is validated here, so a
+// broken flow stops the program at start, naming the place.
+func loadFlow(c Config) (*dialplan.Flow, error) {
+	if c.Flow.File == "" {
+		return dialplan.Default()
+	}
+	f, err := dialplan.Load(c.Flow.File)
+	if err != nil {
+		return nil, &ConfigError{Key: "flow.file", What: err.Error()}
+	}
+	return f, nil
+}
+
+// connectARI connects to an ARI server (Asterisk or the simulator) as app, failing within the deadline with a message
+// that says what to fix, where the client library alone would retry forever.
+func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Duration) (ari.Client, error) {
+	opts := &native.Options{
+		Application:  app,
+		URL:          c.URL,
+		WebsocketURL: c.WebSocketURL(),
+		Username:     c.User,
+		Password:     c.Password,
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	// A plain REST call first: it tells a wrong password (401) from an unreachable Asterisk, which the WebSocket
+	// dial loop would hide.
+	if err := probeARI(ctx, c); err != nil {
+		return nil, err
+	}
+	type result struct {
+		cl  ari.Client
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cl, err := native.Connect(opts)
+		done <- result{cl, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("connect to ARI at %s as app %q: %w", c.URL, app, r.err)
+		}
+		return r.cl, nil
+	case <-ctx.Done():
+		// The dial goroutine ends once its own retry notices the cancelled client.
+		go func() {
+			if r := <-done; r.cl != nil {
+				r.cl.Close()
+			}
+		}()
+		return nil, fmt.Errorf("connect to ARI events at %s as app %q: no WebSocket within %s", c.WebSocketURL(), app, deadline)
+	}
+}
+
+func probeARI(ctx context.Context, c ARIConfig) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL+"/asterisk/info", nil)
+	if err != nil {
+		return &ConfigError{Key: "ari.url", What: err.Error()}
+	}
+	req.SetBasicAuth(c.User, c.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reach ARI at %s: %w (is Asterisk running, with http.conf enabled and ari.conf loaded?)", c.URL, err)
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return &ConfigError{Key: "ari.password", What: fmt.Sprintf("ARI at %s rejected user %q (401): check ari.user and ari.password against ari.conf", c.URL, c.User)}
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("ARI at %s answered %s to /asterisk/info (is ari.url the /ari base?)", c.URL, resp.Status)
+	}
+	return nil
+}
+
+// adminServer serves h on addr until ctx ends.
+func serveAdmin(ctx context.Context, addr string, h http.Handler, log *zap.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &ConfigError{Key: "admin.addr", What: err.Error()}
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("admin server stopped", zap.Error(err))
+		}
+	}()
+	log.Info("admin endpoints up", zap.String("addr", ln.Addr().String()))
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
+}
+
+// ivrMetrics publishes the IVR's and the call log's counters.
+func ivrMetrics(app *ivr.App, cl *store.CallLog) admin.Source {
+	return func(w *admin.MetricsWriter) {
+		s := app.Stats().Snapshot()
+		w.Gauge("vika_calls_active", "Calls in progress.", float64(s.CallsActive))
+		w.Counter("vika_calls_started_total", "Calls that entered the app.", float64(s.CallsTotal))
+		w.CounterVec("vika_calls_ended_total", "Calls ended, by outcome.", toFloat(s.Outcomes), "outcome")
+		w.CounterVec("vika_lookups_total", "Participant look-ups, by outcome.", toFloat(s.Lookups), "outcome")
+		h := s.LookupLatency
+		w.Histogram("vika_lookup_seconds", "Participant look-up latency.", h.Bounds, h.Cumulative, h.Count, h.Sum)
+		if cl != nil {
+			cs := cl.Stats()
+			w.Counter("vika_calllog_written_total", "Call-log events written to the database.", float64(cs.Written))
+			w.Counter("vika_calllog_dropped_total", "Call-log events lost (buffer full while the database was down).", float64(cs.Dropped))
+			w.Gauge("vika_calllog_pending", "Call-log events waiting to be written.", float64(cs.Recorded-cs.Written-cs.Dropped))
+		}
+	}
+}
+
+func toFloat(m map[string]int64) map[string]float64 {
+	out := make(map[string]float64, len(m))
+	for k, v := range m {
+		out[k] = float64(v)
+	}
+	return out
+}
+
+// poolURL adds database.max_conns to the connection string as pgx's pool_max_conns, unless the URL sets it itself.
+func poolURL(d DatabaseConfig) string {
+	u, err := url.Parse(d.URL)
+	if err != nil || u.Scheme == "" || u.Query().Has("pool_max_conns") {
+		return d.URL
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", strconv.Itoa(d.MaxConns))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
