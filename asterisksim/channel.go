@@ -17,6 +17,7 @@ type channel struct {
 	caller    party
 	connected party
 	dp        dialplanJSON
+	finalDP   *dialplanJSON // shown by ChannelDestroyed after a continue to nowhere
 	created   time.Time
 	language  string
 	vars      map[string]string

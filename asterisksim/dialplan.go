@@ -79,7 +79,9 @@ func (ch *channel) dialplanVars() map[string]string {
 func (s *Server) runFrom(ch *channel, context, exten string, priority int) {
 	r, err := s.router.Walk(context, exten, priority, ch.dialplanVars())
 	if err != nil || len(r.Steps) == 0 {
-		ch.dp = dialplanJSON{Context: context, Exten: exten, Priority: priority}
+		// The hang-up request still shows where the channel was; only
+		// ChannelDestroyed shows the position it could not run.
+		ch.finalDP = &dialplanJSON{Context: context, Exten: exten, Priority: priority}
 		s.pbxEnd(ch, 0)
 		return
 	}

@@ -124,15 +124,6 @@ func (s *Server) deliver(name string, e *event) {
 	a.conn.enqueue(outEvent{ev: e, app: name})
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Event constructors, one per ARI event the simulator produces.
 
 func evChannel(typ string, ch *channel, extra ...field) *event {

@@ -202,7 +202,9 @@ func (s *Server) Restart() {
 			s.pbxEnd(ch, 0)
 		}
 	}
-	s.epoch, s.chanSeq, s.localSeq = time.Now().Unix(), 0, 0
+	// Counters restart, but a restart takes Asterisk more than a second, so
+	// new uniqueids never repeat old ones; keep that true when it takes 50 ms.
+	s.epoch, s.chanSeq, s.localSeq = max(time.Now().Unix(), s.epoch+1), 0, 0
 	conns := make([]*wsConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)

@@ -180,6 +180,11 @@ func (s *Server) pbxEnd(c2 *channel, cause int) {
 	}
 	s.destroy(c2, cause)
 	if alive {
+		if c1.state != "Up" {
+			// The line went down before it was answered (checked on the lab).
+			s.emit(newEvent("Dial", field{"dialstatus", "NOANSWER"}, field{"forward", ""},
+				field{"dialstring", c1.dp.Exten + "@" + c1.dp.Context}, field{"peer", c1.snapshot()}), c1)
+		}
 		s.leaveStasis(c1)
 		s.destroy(c1, cause)
 	}
@@ -225,9 +230,12 @@ func (s *Server) destroy(ch *channel, cause int) {
 	ch.gone, ch.hangingUp = true, true
 	ch.stopTimers()
 	s.failPlaybacks(ch)
-	if ch.half == 1 {
+	switch {
+	case ch.half == 1:
 		ch.dp.Priority, ch.dp.AppName, ch.dp.AppData = 1, "AppDial2", "(Outgoing Line)"
-	} else {
+	case ch.finalDP != nil:
+		ch.dp = *ch.finalDP
+	default:
 		ch.dp.AppName, ch.dp.AppData = "", ""
 	}
 	s.emit(evDestroyed(ch, cause), ch)

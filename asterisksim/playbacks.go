@@ -28,6 +28,7 @@ type playback struct {
 	remaining time.Duration // while paused
 	itemLen   time.Duration // scaled length of the current item
 	rec       int           // index of the current item's Heard record, or -1
+	stopped   bool          // stopped while queued: finishes "done" when its turn comes
 }
 
 type playbackJSON struct {
@@ -189,6 +190,15 @@ func (s *Server) startNext(ch *channel) {
 	}
 	next := ch.queued[0]
 	ch.queued = ch.queued[1:]
+	if next.stopped {
+		// Stopped while queued: PlaybackFinished "done" without a
+		// PlaybackStarted, when it would have started (checked on the lab).
+		next.state = "done"
+		s.emit(evPlayback("PlaybackFinished", next), ch)
+		s.forget(next)
+		s.startNext(ch)
+		return
+	}
 	s.startPlayback(next)
 }
 
@@ -266,11 +276,21 @@ func (s *Server) stopPlayback(w http.ResponseWriter, r *request) {
 		ch.heard.end(pb.rec, "stopped")
 		pb.rec = -1
 		s.finish(pb, "done")
-	default:
-		ch.queued = removePlayback(ch.queued, pb)
+	case contains(ch.lingered, pb):
 		ch.lingered = removePlayback(ch.lingered, pb)
 		s.finish(pb, "done")
+	default:
+		pb.stopped = true
 	}
+}
+
+func contains[T comparable](list []T, x T) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
 }
 
 func removePlayback(list []*playback, pb *playback) []*playback {

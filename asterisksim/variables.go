@@ -45,7 +45,8 @@ func (s *Server) setVariable(w http.ResponseWriter, r *request) {
 	defer s.mu.Unlock()
 	ch := s.lookupChannel(r.vars["channelId"])
 	if ch == nil {
-		writeError(w, http.StatusNotFound, msgVarChannelNotFound)
+		// Not the GET's "Provided channel was not found" (checked on the lab).
+		writeError(w, http.StatusNotFound, msgChannelNotFound)
 		return
 	}
 	name := r.params.get("variable")
@@ -100,7 +101,11 @@ func (ch *channel) variable(name string) (string, bool) {
 func (s *Server) setVar(ch *channel, name, value string, has bool) {
 	switch strings.ToUpper(name) {
 	case "CHANNEL(LANGUAGE)":
+		// Both Local halves share it (checked on the lab: set on ;2, read on ;1).
 		ch.language = value
+		if ch.peer != nil {
+			ch.peer.language = value
+		}
 		return
 	case "CALLERID(NUM)", "CALLERID(NUMBER)":
 		ch.caller.Number = value

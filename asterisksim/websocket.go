@@ -57,22 +57,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
-	// Asterisk does not check Origin; the Go client sends http://localhost/.
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
-		return
-	}
-	c.SetReadLimit(1 << 20)
-	conn := &wsConn{s: s, c: c, apps: apps, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	conn := &wsConn{s: s, apps: apps, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	conn.ctx, conn.cancel = context.WithCancel(s.ctx)
-
+	// Register before the 101 goes out: a client that originates as soon as
+	// its upgrade returns must find its app there, as on Asterisk.
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		c.CloseNow()
+		writeError(w, http.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
 	s.wsWG.Add(1)
+	defer s.wsWG.Done()
 	s.conns[conn] = struct{}{}
 	subAll := q.Get("subscribeAll") == "true"
 	for _, name := range apps {
@@ -81,22 +77,38 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.apps[name] = &app{name: name, conn: conn, subscribeAll: subAll}
 	}
 	s.mu.Unlock()
+	defer s.unregister(conn)
+
+	// Asterisk does not check Origin; the Go client sends http://localhost/.
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		conn.cancel()
+		close(conn.done)
+		return
+	}
+	c.SetReadLimit(1 << 20)
+	conn.mu.Lock()
+	conn.c = c
+	conn.mu.Unlock()
 
 	go conn.writer()
 	conn.readUntilClosed()
-
-	s.mu.Lock()
-	delete(s.conns, conn)
-	for _, name := range apps {
-		if a := s.apps[name]; a != nil && a.conn == conn {
-			delete(s.apps, name) // unregistered: Stasis() to it now fails
-		}
-	}
-	s.mu.Unlock()
 	conn.cancel()
 	<-conn.done
 	c.CloseNow()
-	s.wsWG.Done()
+}
+
+// unregister forgets a connection and the apps it still holds: Stasis() to
+// them now fails, and their events are dropped.
+func (s *Server) unregister(conn *wsConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, conn)
+	for _, name := range conn.apps {
+		if a := s.apps[name]; a != nil && a.conn == conn {
+			delete(s.apps, name)
+		}
+	}
 }
 
 // readUntilClosed discards what the client sends (ARI clients send nothing
@@ -127,6 +139,9 @@ func (c *wsConn) enqueue(e outEvent) {
 
 func (c *wsConn) writer() {
 	defer close(c.done)
+	c.mu.Lock()
+	ws := c.c
+	c.mu.Unlock()
 	var batch []outEvent
 	for {
 		c.mu.Lock()
@@ -135,7 +150,7 @@ func (c *wsConn) writer() {
 		c.mu.Unlock()
 		for _, e := range batch {
 			ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
-			err := c.c.Write(ctx, websocket.MessageText, e.ev.marshal(c.s.entityID, e.app))
+			err := ws.Write(ctx, websocket.MessageText, e.ev.marshal(c.s.entityID, e.app))
 			cancel()
 			if err != nil {
 				c.closeNow()
@@ -160,10 +175,13 @@ func (c *wsConn) writer() {
 // closeNow drops the TCP connection without a close frame: the client sees
 // EOF, exactly as when Asterisk restarts.
 func (c *wsConn) closeNow() {
-	c.c.CloseNow()
-	if c.cancel != nil {
-		c.cancel()
+	c.mu.Lock()
+	ws := c.c
+	c.mu.Unlock()
+	if ws != nil {
+		ws.CloseNow()
 	}
+	c.cancel()
 }
 
 // endAfterFlush writes what is queued, then drops the connection.

@@ -2,7 +2,6 @@ package ivr
 
 import (
 	"context"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -94,7 +93,7 @@ func TestNoGoroutineOutlivesACall(t *testing.T) {
 	for _, step := range hangupSteps(p)[:7] {
 		t.Run("hung up "+step.name, func(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
-			before := runtime.NumGoroutine()
+			before, _ := goroutines()
 			call := h.dial(t, "165")
 			step.to(call)
 			call.hangUp()
@@ -102,7 +101,7 @@ func TestNoGoroutineOutlivesACall(t *testing.T) {
 		})
 	}
 	t.Run("goodbye after too many tries", func(t *testing.T) {
-		before := runtime.NumGoroutine()
+		before, _ := goroutines()
 		call := h.dial(t, "165")
 		call.hear("main-menu")
 		call.press("2")

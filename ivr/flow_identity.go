@@ -47,13 +47,13 @@ func (s *session) verifyStep(lead []string) step {
 		if v.member != nil {
 			return s.readoutStep(), nil
 		}
-		if v.lookups >= l.LookupsPerCall {
-			s.setOutcome(OutcomeLimited)
-			return s.fail(l.OnLimit, "lookup_limit", concat(lead, l.LookupLimit)), nil
-		}
 		if s.callerLimited() {
 			s.setOutcome(OutcomeLimited)
 			return s.fail(l.OnLimit, "caller_limited", concat(lead, l.CallerLimited)), nil
+		}
+		if v.lookups >= l.LookupsPerCall {
+			s.setOutcome(OutcomeLimited)
+			return s.fail(l.OnLimit, "lookup_limit", concat(lead, l.LookupLimit)), nil
 		}
 		if v.number == "" {
 			why, err := s.collectIdentity(lead)

@@ -142,6 +142,7 @@ func startTestApp(t *testing.T, tg target) *testApp {
 		t.Fatalf("test app: %v", err)
 	}
 	conn.SetReadLimit(8 << 20)
+	waitRegistered(t, tg, "vika")
 	ctx, cancel := context.WithCancel(context.Background())
 	a.wg.Add(1)
 	go a.read(ctx, conn)
@@ -212,6 +213,24 @@ func (a *testApp) closeCalls() {
 		close(ch)
 		delete(a.calls, id)
 	}
+}
+
+// waitRegistered waits until ARI lists app: Asterisk registers it only after the WebSocket upgrade.
+func waitRegistered(t *testing.T, tg target, app string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, tg.url+"/applications/"+app, nil)
+		req.SetBasicAuth(tg.user, tg.pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return
+		}
+	}
+	t.Fatalf("app %s never registered", app)
 }
 
 func wsURL(tg target) string {

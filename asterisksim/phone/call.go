@@ -234,6 +234,22 @@ func (c *Call) WaitContinued(ctx context.Context) (Continued, error) {
 	return got, err
 }
 
+// WaitContext waits until the line runs a step of the given dialplan context (e.g. "agents" after a
+// transfer, "vika-fallback" when the app is down), looking at every step since the dial, and returns the first.
+func (c *Call) WaitContext(ctx context.Context, dialplanContext string) (DialplanStep, error) {
+	var got DialplanStep
+	err := c.wait(ctx, "the line to run in context "+dialplanContext, func() (bool, error) {
+		for _, s := range c.t.Dialplan {
+			if s.Context == dialplanContext {
+				got = s
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	return got, err
+}
+
 // WaitHangup waits until the call is over and returns its transcript.
 func (c *Call) WaitHangup(ctx context.Context) (Transcript, error) {
 	err := c.wait(ctx, "the call to end", func() (bool, error) { return c.ended, nil })

@@ -169,7 +169,33 @@ func (p *Phone) dial(ctx context.Context) (*websocket.Conn, error) {
 		return nil, fmt.Errorf("phone: connecting to %s: %w", p.opts.WSURL, err)
 	}
 	conn.SetReadLimit(8 << 20)
+	if err := p.waitRegistered(dctx); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
 	return conn, nil
+}
+
+// waitRegistered waits until ARI lists the app. Asterisk registers an app only after the WebSocket upgrade
+// (event_websocket_established), so a call dialled right after the handshake could lose its first events,
+// the line's ChannelDialplan into Stasis among them.
+func (p *Phone) waitRegistered(ctx context.Context) error {
+	for {
+		status, _, err := p.do(ctx, http.MethodGet, "/applications/"+url.PathEscape(p.opts.App), nil)
+		if err == nil {
+			return nil
+		}
+		if status != http.StatusNotFound {
+			return fmt.Errorf("phone: checking app %s is registered: %w", p.opts.App, err)
+		}
+		t := time.NewTimer(5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("phone: app %s never registered: %w", p.opts.App, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // read is the phone's only goroutine: it reads events, hands them to calls, and reconnects after a drop.

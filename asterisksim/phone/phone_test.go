@@ -149,6 +149,40 @@ func TestSilenceAfterThePromptIsWaitedForAndAMissingPromptTimesOutWithWhatWasHea
 	})
 }
 
+func TestWhenTheAppIsDownTheDialplanFallbackSendsTheCallerToTheAgents(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		p := connect(t, tg) // no app "vika": Stasis fails
+		ctx := t.Context()
+		call, err := p.Dial(ctx, "165", "081234567890")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := call.WaitContext(ctx, "agents"); err != nil {
+			if tg.sim == nil && errors.Is(err, phone.ErrCallEnded) {
+				t.Skip("this Asterisk does not run asterisk-conf/extensions.conf (no fallback):", err)
+			}
+			t.Fatal(err)
+		}
+		tr := call.Transcript()
+		var where []string
+		for _, s := range tr.Dialplan {
+			where = append(where, s.Context+":"+s.App+"("+s.AppData+")")
+		}
+		got := strings.Join(where, " ")
+		for _, want := range []string{"from-mobile:Stasis(vika,mobile)", "vika-fallback:Playback(vika/system-busy)", "agents:"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the line ran %s; want %s in it", got, want)
+			}
+		}
+		if tr.StasisStatus != "FAILED" || tr.Continued != nil {
+			t.Errorf("STASISSTATUS %q, continued %v; want FAILED and no continue", tr.StasisStatus, tr.Continued)
+		}
+		if err := call.Hangup(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestBadCredentialsAreRefusedAtConnect(t *testing.T) {
 	eachTarget(t, func(t *testing.T, tg target) {
 		_, err := phone.Connect(t.Context(), phone.Options{URL: tg.url, WSURL: tg.wsURL, User: tg.user, Password: "wrong"})

@@ -70,6 +70,11 @@ func (t *terminalPhone) runScript(ctx context.Context, script string, speed floa
 		if err := call.Press(ctx, w); err != nil {
 			break
 		}
+		// Give the IVR a moment to answer the keys before listening for silence again.
+		select {
+		case <-time.After(silence):
+		case <-call.Done():
+		}
 	}
 	wctx, cancel := context.WithTimeout(ctx, time.Duration(float64(2*time.Minute)/speed))
 	defer cancel()
