@@ -35,8 +35,8 @@ type channel struct {
 	inStasis  bool
 
 	// Dialplan execution (;2): the extension's steps and where it is.
-	steps   []extconf.Step
-	stepIdx int
+	steps     []extconf.Step
+	stepIdx   int
 	blocked   bool        // in an application that waits for hang-up (Queue, Dial...)
 	endOfWalk extconf.End // how the walked steps end
 
@@ -44,6 +44,7 @@ type channel struct {
 	queued   []*playback // waiting behind it
 	lingered []*playback // started with an unknown scheme: never finish
 
+	progress bool      // ;2 sent early media: Dial PROGRESS went out
 	dtmfFree time.Time // when the channel's DTMF generator is free again
 	timers   map[*time.Timer]struct{}
 

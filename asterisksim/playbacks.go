@@ -111,9 +111,18 @@ func (s *Server) playOnChannel(w http.ResponseWriter, r *request) {
 }
 
 func (s *Server) startPlayback(pb *playback) {
-	pb.ch.playing = pb
+	ch := pb.ch
+	ch.playing = pb
 	pb.state = "playing"
 	s.startItem(pb)
+	if ch.half == 2 && ch.state != "Up" && !ch.progress && ch.peer != nil && !ch.peer.gone {
+		// Media before answer is early media: the caller's side reports
+		// progress (rest-errors: play before answer).
+		ch.progress = true
+		c1 := ch.peer
+		s.emit(newEvent("Dial", field{"dialstatus", "PROGRESS"}, field{"forward", ""},
+			field{"dialstring", c1.dp.Exten + "@" + c1.dp.Context}, field{"peer", c1.snapshot()}), c1)
+	}
 }
 
 // startItem plays pb.media[pb.idx]: PlaybackStarted, then a timer for the

@@ -66,6 +66,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Logf != nil {
 		s.opts.Logf("ari %s %s", r.Method, r.URL.RequestURI())
 	}
+	w.Header().Set("Server", "Asterisk/22.10.1")
 	escaped := r.URL.EscapedPath()
 	if !strings.HasPrefix(escaped, "/ari/") && escaped != "/ari" {
 		writeError(w, http.StatusNotFound, "Resource not found")

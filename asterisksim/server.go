@@ -26,7 +26,7 @@ type Options struct {
 	// e.g. <Sounds>/id/vika/welcome.wav for media "sound:vika/welcome".
 	Sounds string
 	// Speed divides every playback duration, DTMF timing, dialplan Wait and
-	// originate timeout: 1 is real time, 20 makes a 4 s prompt last 200 ms.
+	// the Restart delay: 1 is real time, 20 makes a 4 s prompt last 200 ms.
 	Speed float64
 	// Users maps ARI user to password. Default {"vika": "vika"}.
 	Users map[string]string
@@ -63,7 +63,7 @@ type Server struct {
 	chanSeq   int   // uniqueid counter, reset at Restart
 	localSeq  int   // Local/...-%08x counter, reset at Restart
 	channels  map[string]*channel
-	createSeq int // creation order of channels, never reset
+	createSeq int                    // creation order of channels, never reset
 	playbacks map[string][]*playback // a reused id names several, in play order
 	apps      map[string]*app
 	conns     map[*wsConn]struct{}

@@ -36,8 +36,8 @@ var wib = time.FixedZone("WIB", 7*3600)
 var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, wib)
 
 type harnessConfig struct {
-	clock   time.Time                 // zero: mondayMorning
-	edit    func(f *dialplan.Flow)    // changes to the scaled flow
+	clock   time.Time                    // zero: mondayMorning
+	edit    func(f *dialplan.Flow)       // changes to the scaled flow
 	dir     func(*store.Store) Directory // default: the store
 	limiter CallerLimiter
 }

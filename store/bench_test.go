@@ -22,22 +22,11 @@ type benchKey struct {
 
 // BenchmarkLookupMember measures one look-up's latency (one caller at a time) on a database seeded with
 // VIKA_BENCH_PARTICIPANTS participants (default 100000), alternating NIK and card look-ups of random participants.
-// It reports the seed time and the p50/p99 latencies.
+// It reports the seed time and the p50/p99 latencies. With VIKA_BENCH_DATABASE_URL it uses that already seeded
+// database instead (e.g. after `vika seed --participants 10000000`).
 func BenchmarkLookupMember(b *testing.B) {
-	n := 100_000
-	if v, err := strconv.Atoi(os.Getenv("VIKA_BENCH_PARTICIPANTS")); err == nil && v > 0 {
-		n = v
-	}
 	ctx := context.Background()
-	s := storetest.NewDB(b)
-	start := time.Now()
-	rep, err := store.Seed(ctx, s.Pool(), store.SeedOptions{Participants: n, Seed: 7, Now: seedNow})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("seeded %d participants, %d families, %d bills, %d payments in %s (load %s, indexes %s)",
-		rep.Participants, rep.Families, rep.Bills, rep.Payments, time.Since(start).Round(time.Millisecond),
-		rep.Load.Round(time.Millisecond), rep.Index.Round(time.Millisecond))
+	s := benchStore(b)
 	keys := benchKeys(b, s, 5000)
 	lat := make([]time.Duration, 0, 100_000)
 	b.ResetTimer()
@@ -56,6 +45,31 @@ func BenchmarkLookupMember(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+func benchStore(b *testing.B) *store.Store {
+	if u := os.Getenv("VIKA_BENCH_DATABASE_URL"); u != "" {
+		s, err := store.Open(context.Background(), u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(s.Close)
+		return s
+	}
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("VIKA_BENCH_PARTICIPANTS")); err == nil && v > 0 {
+		n = v
+	}
+	s := storetest.NewDB(b)
+	start := time.Now()
+	rep, err := store.Seed(context.Background(), s.Pool(), store.SeedOptions{Participants: n, Seed: 7, Now: seedNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d participants, %d families, %d bills, %d payments in %s (load %s, indexes %s)",
+		rep.Participants, rep.Families, rep.Bills, rep.Payments, time.Since(start).Round(time.Millisecond),
+		rep.Load.Round(time.Millisecond), rep.Index.Round(time.Millisecond))
+	return s
 }
 
 // benchKeys picks random participants (in random order, spread over the table) to look up.

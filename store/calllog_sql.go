@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -133,15 +135,23 @@ func fieldsJSON(f map[string]any) string {
 	return string(b)
 }
 
+// str reads a text column's field. The IVR may give a code as a number (a hang-up cause of 16); after a JSON round
+// trip through the spill file that number is a float64, which must still read "16".
 func str(f map[string]any, key string) *string {
+	var s string
 	switch v := f[key].(type) {
+	case nil:
+		return nil
 	case string:
-		return &v
-	case interface{ String() string }:
-		s := v.String()
-		return &s
+		s = v
+	case float64:
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+	case int, int32, int64, uint, uint32, uint64, bool, fmt.Stringer:
+		s = fmt.Sprint(v)
+	default:
+		return nil
 	}
-	return nil
+	return &s
 }
 
 // num64 reads a number field; after a JSON round trip through the spill file numbers are float64.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -32,7 +33,7 @@ func aCall(id string, start time.Time) []calllog.Event {
 		ev(3, calllog.KindKey, map[string]any{"digit": "1"}),
 		ev(4, calllog.KindIdentity, map[string]any{"kind": "nik", "masked": jkn.Mask(nik), "hash": jkn.HashID(hashKey, nik)}),
 		ev(5, calllog.KindLookup, map[string]any{"outcome": "found", "latency_ms": 3}),
-		ev(6, calllog.KindHangup, map[string]any{"cause": "16", "by": "caller"}),
+		ev(6, calllog.KindHangup, map[string]any{"cause": 16, "by": "caller"}), // Asterisk's cause code, a number
 		ev(7, calllog.KindEnd, map[string]any{"duration_ms": 7000, "outcome": "status_read"}),
 	}
 }
@@ -154,6 +155,55 @@ func TestRecordNeverBlocksTheCallWhenTheDatabaseIsDown(t *testing.T) {
 	cl.Record(calllog.Event{CallID: "late"}) // after Close: counted, not a panic
 	if st := cl.Stats(); st.Dropped == 0 || st.Written != 0 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestAHungDatabaseDoesNotMakeRecordDropEvents(t *testing.T) {
+	t.Parallel()
+	// A server that accepts connections and never answers: every insert hangs until its timeout.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { conn.Close() })
+		}
+	}()
+	pool, err := pgxpool.New(context.Background(), "postgres://vika@"+ln.Addr().String()+"/vika")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	cl := store.NewCallLog(pool, nil, store.CallLogOptions{Buffer: 256, BatchSize: 10, FlushInterval: time.Millisecond})
+	for i := range 5000 { // far more than the channel holds, in bursts smaller than it
+		cl.Record(calllog.Event{CallID: "c", Seq: i, At: time.Now(), Kind: calllog.KindKey})
+		if i%100 == 99 {
+			waitFor(t, func() bool { return cl.Stats().Buffered == 0 }) // the collector drains while inserts hang
+		}
+	}
+	if st := cl.Stats(); st.Failures > 0 || st.Written > 0 || st.Queued < 4900 {
+		t.Fatalf("stats %+v: want the events queued in memory while the first insert still hangs", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = cl.Close(ctx) // the database never answers: these are lost at Close, not at Record
+	if st := cl.Stats(); st.Recorded != 5000 {
+		t.Fatalf("stats %+v: Record dropped events while an insert hung", st)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
 	}
 }
 

@@ -51,12 +51,16 @@ type CallLogStats struct {
 	Dropped  int64 // lost: Record's channel full, after Close, or memory and spill both full
 	Spilled  int64 // written to the spill file (and later replayed)
 	Failures int64 // failed database writes (each retried)
+	Buffered int   // in Record's channel now
+	Queued   int   // in memory waiting for the database now
 }
 
-// CallLog writes call events to PostgreSQL. It implements calllog.Sink: Record never blocks. One goroutine takes
-// events from a bounded channel, batches them, and writes each batch in one transaction (the calls rows upserted,
-// the events inserted; both idempotent, so a retried batch cannot duplicate). While the database is down it keeps
-// events in memory up to MaxPending, spills beyond that to SpillPath when set, and retries with backoff.
+// CallLog writes call events to PostgreSQL. It implements calllog.Sink: Record never blocks. A collector goroutine
+// moves events from a bounded channel into an in-memory queue, and a writer goroutine writes the queue in batches,
+// each in one transaction (the calls rows upserted, the events inserted; both idempotent, so a retried batch
+// cannot duplicate). They are two goroutines so that an insert hanging on a sick database never stops the channel
+// from draining. While the database is down the queue holds up to MaxPending events; beyond that the oldest go
+// to the spill file (SpillPath) or, without one, are dropped and counted. Writes are retried with backoff.
 type CallLog struct {
 	pool *pgxpool.Pool
 	log  *zap.Logger
@@ -65,7 +69,13 @@ type CallLog struct {
 	mu     sync.RWMutex // guards closed against Record sending on a closed channel
 	closed bool
 	in     chan calllog.Event
-	done   chan struct{}
+	done   chan struct{} // closed when the writer has finished
+
+	qmu       sync.Mutex // guards queue
+	queue     []calllog.Event
+	wake      chan struct{} // a full batch is waiting
+	collected chan struct{} // closed when the collector has taken the last event
+	spillMu   sync.Mutex    // serialises appends to and the renaming of the spill file
 	// stopped ends when Close's context expires: give up retrying and abandon an insert under way.
 	stopped    context.Context
 	stopWrites context.CancelFunc
@@ -82,8 +92,9 @@ func NewCallLog(pool *pgxpool.Pool, logger *zap.Logger, opts CallLogOptions) *Ca
 	}
 	opts = opts.withDefaults()
 	c := &CallLog{pool: pool, log: logger, opts: opts, in: make(chan calllog.Event, opts.Buffer),
-		done: make(chan struct{})}
+		done: make(chan struct{}), wake: make(chan struct{}, 1), collected: make(chan struct{})}
 	c.stopped, c.stopWrites = context.WithCancel(context.Background())
+	go c.collect()
 	go c.run()
 	return c
 }
@@ -129,7 +140,7 @@ func (c *CallLog) scrub(e calllog.Event) calllog.Event {
 // Stats returns the counters so far.
 func (c *CallLog) Stats() CallLogStats {
 	return CallLogStats{Recorded: c.recorded.Load(), Written: c.written.Load(), Dropped: c.dropped.Load(),
-		Spilled: c.spilled.Load(), Failures: c.failures.Load()}
+		Spilled: c.spilled.Load(), Failures: c.failures.Load(), Buffered: len(c.in), Queued: c.queued()}
 }
 
 // Close stops taking events and writes what is pending. If ctx ends first (the database is still down), the rest

@@ -88,9 +88,6 @@ func substring(v, spec string) string {
 	return v[:min(max(n, 0), len(v))]
 }
 
-// evalCondition evaluates the condition of GotoIf, which has already been through expand.
-func evalCondition(s string) string { return strings.TrimSpace(s) }
-
 // truthy is Asterisk's pbx_checkcondition: empty is false, a number is true when non-zero, any other text is true.
 func truthy(s string) bool {
 	s = strings.TrimSpace(s)

@@ -20,8 +20,8 @@ func isPattern(name string) bool { return strings.HasPrefix(name, "_") }
 
 func stripDashes(s string) string { return strings.ReplaceAll(s, "-", "") }
 
-// compilePattern turns "_0XXX!" into elements; a malformed set ("[12") is taken literally, which is what
-// matching by hand would also do, and is reported by Lint.
+// compilePattern turns "_0XXX!" into elements; an unterminated set ("[12") is taken as a literal '[',
+// so such a pattern simply matches nothing a caller dials.
 func compilePattern(p string) []element {
 	p = strings.TrimPrefix(p, "_")
 	var els []element

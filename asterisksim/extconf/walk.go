@@ -99,7 +99,8 @@ func (d *Dialplan) AfterStasis(s Step, status string, vars map[string]string) (R
 	return d.Walk(s.Context, s.Exten, s.Priority+1, v)
 }
 
-// Walk runs the dialplan from (context, exten, priority) with the given channel variables, following
+// Walk runs the dialplan from (context, exten, priority) with the given channel variables (function values
+// such as "CALLERID(num)" are looked up by that name), following
 // Goto, GotoIf and Set, until Stasis, Hangup, or a dead end. Applications it does not interpret (Answer,
 // Playback, Queue, Wait, ...) are listed as steps and the walk moves to the next priority, as they would
 // when they return. The first position must exist, or the error wraps ErrNoRoute.
@@ -270,7 +271,7 @@ func (w *walker) gotoIf(data string) (dest string, jump bool) {
 	}
 	ifTrue, ifFalse, _ := strings.Cut(dests, ":")
 	dest = ifFalse
-	if truthy(evalCondition(cond)) {
+	if truthy(cond) { // cond has been through expand: $[...] is already 1 or 0
 		dest = ifTrue
 	}
 	dest = strings.TrimSpace(dest)

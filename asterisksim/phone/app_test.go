@@ -127,9 +127,16 @@ type testApp struct {
 	wait time.Duration
 	wg   sync.WaitGroup
 
-	mu    sync.Mutex
-	calls map[string]chan ari.Event // by the app's channel id
+	mu      sync.Mutex
+	calls   map[string]chan ari.Event // by the app's channel id
+	collect bool                      // just collect keys until '#', then hang up
+	digits  string                    // what a collecting app received
 }
+
+// collectKeys turns the app into a key collector: keys do not stop the prompt; '#' hangs up.
+func (a *testApp) collectKeys() { a.mu.Lock(); a.collect = true; a.mu.Unlock() }
+
+func (a *testApp) received() string { a.mu.Lock(); defer a.mu.Unlock(); return a.digits }
 
 func startTestApp(t *testing.T, tg target) *testApp {
 	t.Helper()
@@ -270,6 +277,17 @@ func (a *testApp) handle(st *ari.StasisStart, events <-chan ari.Event) {
 			case *ari.StasisEnd:
 				return
 			case *ari.ChannelDtmfReceived:
+				a.mu.Lock()
+				collect := a.collect
+				a.digits += ev.Digit
+				a.mu.Unlock()
+				if collect {
+					if ev.Digit == "#" {
+						h.Hangup()
+						return
+					}
+					continue
+				}
 				pb.Stop()
 				if ev.Digit == "0" {
 					h.Continue("agents", "s", 1)

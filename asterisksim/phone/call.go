@@ -156,6 +156,7 @@ func (c *Call) Press(ctx context.Context, keys string, opts ...PressOption) erro
 	}
 	c.mu.Unlock()
 	if _, _, err := c.p.do(ctx, http.MethodPost, "/channels/"+url.PathEscape(c.ID)+"/dtmf", q); err != nil {
+		c.unsend(first, len(keys))
 		return fmt.Errorf("phone: pressing %q: %w", keys, err)
 	}
 	if o.noWait {
@@ -169,6 +170,15 @@ func (c *Call) Press(ctx context.Context, keys string, opts ...PressOption) erro
 		}
 		return true, nil
 	})
+}
+
+// unsend takes back keys whose POST failed: they were never pressed.
+func (c *Call) unsend(first, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if first+n <= len(c.t.Keys) {
+		c.t.Keys = append(c.t.Keys[:first], c.t.Keys[first+n:]...)
+	}
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }

@@ -10,6 +10,7 @@ func subcommands(a *app) []*cobra.Command {
 		newPromptsCmd(a),
 		newServeCmd(a),
 		newDemoCmd(a),
+		newLoadtestCmd(a),
 		newVersionCmd(a),
 	}
 }
