@@ -19,6 +19,9 @@ type app struct {
 	cfg   Config
 	log   *zap.Logger
 	flags []flagBinding
+	// speed is how much faster than real time the simulated Asterisk runs (demo, loadtest); the flow's timeouts are
+	// divided by it too, so that a caller's pauses and the IVR's patience keep their proportions.
+	speed float64
 }
 
 func newApp() *app {

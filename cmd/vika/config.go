@@ -202,7 +202,7 @@ func (c *Config) validateSim() error {
 	if c.Sim.Speed <= 0 || c.Sim.Speed > 1000 {
 		return badKey("sim.speed", "%g is out of range (expected >0 and ≤1000; 1 is real time)", c.Sim.Speed)
 	}
-	if _, err := os.Stat(c.Sim.Extensions); err != nil {
+	if _, err := os.Stat(c.Sim.Extensions); err != nil && c.Sim.Extensions != defaultExtensions {
 		return badKey("sim.extensions", "cannot read %q: %v", c.Sim.Extensions, err)
 	}
 	return nil

@@ -81,6 +81,9 @@ func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Wr
 		return err
 	}
 
+	if o.attachURL == "" {
+		a.speed = o.speed
+	}
 	ac, stopSim, err := demoARI(a, o, out)
 	if err != nil {
 		return err
@@ -138,19 +141,19 @@ func demoARI(a *app, o demoOptions, out io.Writer) (ARIConfig, func(), error) {
 		return ARIConfig{}, nil, err
 	}
 	pw := randomPassword()
-	sim, err := asterisksim.New(asterisksim.Options{
-		Extensions: a.cfg.Sim.Extensions,
-		Sounds:     a.cfg.Prompts.Dir,
-		Speed:      o.speed,
-		Users:      map[string]string{"vika": pw},
-	})
+	opts := asterisksim.Options{Speed: o.speed, Users: map[string]string{"vika": pw}}
+	cleanup, err := simFiles(a.cfg, &opts)
 	if err != nil {
+		return ARIConfig{}, nil, err
+	}
+	sim, err := asterisksim.New(opts)
+	if err != nil {
+		cleanup()
 		return ARIConfig{}, nil, fmt.Errorf("simulated Asterisk: %w", err)
 	}
-	fmt.Fprintf(out, "\nsimulated Asterisk: ARI %s (user vika), dialplan %s, sounds %s\n", sim.URL(), a.cfg.Sim.Extensions,
-		filepath.Join(a.cfg.Prompts.Dir, "id", "vika"))
+	fmt.Fprintf(out, "\nsimulated Asterisk: ARI %s (user vika), sounds %s\n", sim.URL(), filepath.Join(opts.Sounds, "id", "vika"))
 	ac := ARIConfig{URL: sim.URL(), User: "vika", Password: pw, App: a.cfg.ARI.App}
-	return ac, sim.Close, nil
+	return ac, func() { sim.Close(); cleanup() }, nil
 }
 
 // connectPhone waits for the app to take calls (or fail) before connecting the terminal's phone.

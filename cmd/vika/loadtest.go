@@ -73,6 +73,9 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if o.attachURL == "" {
+		a.speed = o.speed
+	}
 	ac, stopSim, err := demoARI(a, demoOptions{speed: o.speed, attachURL: o.attachURL}, io.Discard)
 	if err != nil {
 		return err

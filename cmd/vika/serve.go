@@ -53,6 +53,9 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	if err != nil {
 		return err
 	}
+	if a.speed > 0 && a.speed != 1 {
+		flow = flow.Scaled(1 / a.speed)
+	}
 	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -66,7 +69,10 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	if err != nil {
 		return err
 	}
-	defer client.Close()
+	// The client is deliberately not closed: in ari v5.3.1, Client.Close cancels the reconnect loop and then both
+	// write the client's `connected` flag (a data race the race detector reports). serve returns only to exit, and
+	// the process's end closes the WebSocket; in-process users (tests, demo) give each simulator its own password so
+	// the leftover loop, retrying once a second, can never attach to a later server.
 	info, err := client.Asterisk().Info(nil)
 	if err != nil {
 		return fmt.Errorf("asterisk info: %w", err)

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/prompts"
+	"github.com/vika-jkn/vika/store"
+	"github.com/vika-jkn/vika/store/storetest"
+)
+
+// testApp is an app with the default configuration, a test database and a free admin port.
+func testApp(t *testing.T, dbURL string) *app {
+	t.Helper()
+	a := newApp()
+	defaults(a.v)
+	if err := a.v.Unmarshal(&a.cfg); err != nil {
+		t.Fatal(err)
+	}
+	a.cfg.Database.URL = dbURL
+	a.cfg.Admin.Addr = "127.0.0.1:0"
+	a.cfg.CallLog.HashKey = "test-hash-key"
+	a.log = zap.NewNop()
+	return a
+}
+
+// soundsWithout copies the committed prompts into a temp dir, leaving out the ids given.
+func soundsWithout(t *testing.T, ids ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, prompts.Sounds()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := os.Remove(filepath.Join(dir, "id", "vika", id+".wav")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func startSim(t *testing.T, sounds string) (*asterisksim.Server, ARIConfig) {
+	t.Helper()
+	sim := asterisksim.Start(t, asterisksim.Options{
+		Extensions: "../../asterisk-conf/extensions.conf",
+		Sounds:     sounds,
+		Speed:      20,
+		Users:      map[string]string{"vika": "pw-" + t.Name()},
+	})
+	return sim, ARIConfig{URL: sim.URL(), User: "vika", Password: "pw-" + t.Name(), App: "vika"}
+}
+
+func TestServeRefusesToTakeCallsWhenAsteriskLacksAPromptAndNamesIt(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDB(t)
+	a := testApp(t, storetest.URL(t, st))
+	_, ac := startSim(t, soundsWithout(t, "goodbye"))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := runServe(ctx, a, ac, 10*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "goodbye") || !strings.Contains(err.Error(), "prompts.check") {
+		t.Fatalf("serve with a missing prompt: %v; want a refusal naming the prompt and prompts.check", err)
+	}
+}
+
+func TestServeWithPromptCheckWarnTakesCallsDespiteAMissingPrompt(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDB(t)
+	a := testApp(t, storetest.URL(t, st))
+	a.cfg.Prompts.Check = "warn"
+	_, ac := startSim(t, soundsWithout(t, "goodbye"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
+	ph, err := connectPhone(ctx, ac, served)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	call, err := ph.Dial(ctx, "165", "081200000001")
+	if err == nil {
+		_, err = call.WaitPrompt(ctx, "main-menu")
+	}
+	_ = ph.Close()
+	cancel()
+	if serr := <-served; serr != nil {
+		t.Errorf("serve ended with %v, want a clean stop", serr)
+	}
+	if err != nil {
+		t.Fatalf("a caller did not reach the main menu: %v", err)
+	}
+}
+
+func TestServeWithAWrongARIPasswordSaysWhichKeyToFix(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDB(t)
+	a := testApp(t, storetest.URL(t, st))
+	_, ac := startSim(t, soundsWithout(t))
+	ac.Password = "not-the-password"
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := runServe(ctx, a, ac, 5*time.Second)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Key != "ari.password" {
+		t.Fatalf("serve with a wrong password: %v; want a ConfigError naming ari.password", err)
+	}
+}
+
+func TestServeAgainstNoAsteriskFailsWithinItsDeadlineAndSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDB(t)
+	a := testApp(t, storetest.URL(t, st))
+	ac := ARIConfig{URL: "http://127.0.0.1:1/ari", User: "vika", Password: "x", App: "vika"}
+	start := time.Now()
+	err := runServe(context.Background(), a, ac, 3*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "is Asterisk running") {
+		t.Fatalf("serve with no Asterisk: %v", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("serve took %s to give up", took)
+	}
+}
+
+// The demo is the README's first command: this runs it as a user would, scripted, and checks that a seeded
+// participant hears their status read out.
+func TestTheDemoReadsOutTheStatusOfASeededParticipant(t *testing.T) {
+	dbURL := storetest.NewEmptyDB(t)
+	// Seeding is deterministic: the same seed and size give the same people the demo will seed.
+	sample := seededSample(t, dbURL, 1500)
+
+	script := "165 1 " + sample.NIK + " " + sample.BirthDate.Format("02012006") + " h"
+	out, err := runVika(t, map[string]string{"DATABASE_URL": dbURL, "VIKA_ADMIN_ADDR": "127.0.0.1:0", "VIKA_LOG_LEVEL": "error"},
+		"demo", "--participants", "1500", "--seed", "1", "--speed", "25", "--script", script)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Samples to try", "main-menu", "status-intro", "— call over: hung up by caller"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "data-mismatch") {
+		t.Errorf("the seeded participant was not found:\n%s", out)
+	}
+}
+
+func seededSample(t *testing.T, dbURL string, n int) store.Sample {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.Migrate(ctx, dbURL); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rep, err := store.Seed(ctx, st.Pool(), store.SeedOptions{Participants: n, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Samples {
+		if s.Status == 0 {
+			return s
+		}
+	}
+	t.Fatal("no active sample")
+	return store.Sample{}
+}
+
+
