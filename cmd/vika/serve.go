@@ -54,7 +54,10 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		return err
 	}
 	if a.speed > 0 && a.speed != 1 {
+		// The database is not faster because the simulator is: its deadline stays as configured.
+		deadline := flow.Lookup.Deadline
 		flow = flow.Scaled(1 / a.speed)
+		flow.Lookup.Deadline = deadline
 	}
 	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
 		return fmt.Errorf("migrate: %w", err)

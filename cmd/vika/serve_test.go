@@ -178,5 +178,3 @@ func seededSample(t *testing.T, dbURL string, n int) store.Sample {
 	t.Fatal("no active sample")
 	return store.Sample{}
 }
-
-
