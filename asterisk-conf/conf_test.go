@@ -64,11 +64,11 @@ func TestWhenTheAppIsNotConnectedCallersHearSystemBusyAndReachTheAgentQueue(t *t
 		}
 		var busy, queue bool
 		for _, st := range after.Steps {
-			busy = busy || (st.App == "Playback" && st.Data == "vika/system-busy")
+			busy = busy || (st.App == "Playback" && st.Data == "vika/service-unavailable")
 			queue = queue || (st.App == "Queue" && strings.HasPrefix(st.Data, "care-center"))
 		}
 		if !busy || !queue {
-			t.Errorf("%s: after STASISSTATUS=FAILED: system-busy played %v, care-center queue reached %v", entry.exten, busy, queue)
+			t.Errorf("%s: after STASISSTATUS=FAILED: service-unavailable played %v, care-center queue reached %v", entry.exten, busy, queue)
 		}
 	}
 }

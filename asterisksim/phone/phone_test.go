@@ -204,7 +204,7 @@ func TestWhenTheAppIsDownTheDialplanFallbackSendsTheCallerToTheAgents(t *testing
 			where = append(where, s.Context+":"+s.App+"("+s.AppData+")")
 		}
 		got := strings.Join(where, " ")
-		for _, want := range []string{"from-mobile:Stasis(vika,mobile)", "vika-fallback:Playback(vika/system-busy)", "agents:"} {
+		for _, want := range []string{"from-mobile:Stasis(vika,mobile)", "vika-fallback:Playback(vika/service-unavailable)", "agents:"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the line ran %s; want %s in it", got, want)
 			}
