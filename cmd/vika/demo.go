@@ -113,10 +113,7 @@ func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Wr
 }
 
 func seedDemo(ctx context.Context, a *app, o demoOptions, out io.Writer) error {
-	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	st, err := store.Open(ctx, a.cfg.Database.URL)
+	st, err := openMigrated(ctx, a.cfg.Database)
 	if err != nil {
 		return err
 	}

@@ -112,10 +112,7 @@ func loadSamples(ctx context.Context, a *app, o loadOptions) ([]store.Sample, er
 	if err := a.need(NeedDatabase); err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, a.cfg.Database.URL)
+	st, err := openMigrated(ctx, a.cfg.Database)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vika-jkn/vika/store"
 )
 
 func newMigrateCmd(a *app) *cobra.Command {
@@ -18,10 +17,7 @@ func newMigrateCmd(a *app) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
-				return err
-			}
-			s, err := store.Open(ctx, a.cfg.Database.URL)
+			s, err := openMigrated(ctx, a.cfg.Database)
 			if err != nil {
 				return err
 			}

@@ -57,10 +57,7 @@ func seedMonth(month string) (time.Time, error) {
 
 func runSeed(cmd *cobra.Command, a *app, opts store.SeedOptions) error {
 	ctx := cmd.Context()
-	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
-		return err
-	}
-	s, err := store.Open(ctx, a.cfg.Database.URL)
+	s, err := openMigrated(ctx, a.cfg.Database)
 	if err != nil {
 		return err
 	}

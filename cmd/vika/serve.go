@@ -59,10 +59,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		flow = flow.Scaled(1 / a.speed)
 		flow.Lookup.Deadline = deadline
 	}
-	if err := store.Migrate(ctx, a.cfg.Database.URL); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	st, err := store.Open(ctx, poolURL(a.cfg.Database))
+	st, err := openMigrated(ctx, a.cfg.Database)
 	if err != nil {
 		return err
 	}

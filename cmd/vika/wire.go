@@ -154,3 +154,12 @@ func poolURL(d DatabaseConfig) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// openMigrated applies pending migrations (safe with several instances: the runner takes an advisory lock) and
+// opens the store on database.url, with database.max_conns.
+func openMigrated(ctx context.Context, c DatabaseConfig) (*store.Store, error) {
+	if err := store.Migrate(ctx, c.URL); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return store.Open(ctx, poolURL(c))
+}
