@@ -15,6 +15,7 @@ type Flow struct {
 	Lookup       Lookup           `yaml:"lookup"`
 	Limits       Limits           `yaml:"limits"`
 	Agent        Agent            `yaml:"agent"`
+	Fallback     Target           `yaml:"fallback"`
 	Goodbye      []string         `yaml:"goodbye"`
 	Playback     Playback         `yaml:"playback"`
 }
@@ -138,6 +139,13 @@ type Agent struct {
 	Prompts   []string `yaml:"prompts"`
 	Closed    []string `yaml:"closed"`
 	Hours     Hours    `yaml:"hours"`
+}
+
+// Target is a place in the Asterisk dialplan a channel continues at when it leaves the app.
+type Target struct {
+	Context   string `yaml:"context"`
+	Extension string `yaml:"extension"`
+	Priority  int    `yaml:"priority"`
 }
 
 // Playback bounds each prompt: ARI reports some failures only by never starting or never finishing a playback.

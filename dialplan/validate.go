@@ -29,6 +29,7 @@ func (v *validator) flow(f *Flow) {
 	v.lookup(f)
 	v.limits(f)
 	v.agent(&f.Agent)
+	v.target("fallback", f.Fallback)
 	v.prompts("goodbye", f.Goodbye, true)
 	v.positive("playback.start", f.Playback.Start)
 	v.positive("playback.max", f.Playback.Max)
@@ -158,6 +159,16 @@ func (v *validator) agent(a *Agent) {
 	if err := a.Hours.compile("agent.hours"); err != nil {
 		v.errs = append(v.errs, err)
 	}
+}
+
+func (v *validator) target(place string, t Target) {
+	if t.Context == "" {
+		v.errf(place+".context", "missing")
+	}
+	if t.Extension == "" {
+		v.errf(place+".extension", "missing")
+	}
+	v.atLeastOne(place+".priority", t.Priority)
 }
 
 func (v *validator) prompts(place string, ids []string, required bool) {

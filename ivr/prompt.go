@@ -16,6 +16,8 @@ type prompt struct {
 	id, playbackID  string
 	posted, started time.Time
 	done            bool
+	checkAt         time.Time     // when to ask Asterisk about it if no event has ended it by then
+	interval        time.Duration // between such checks; doubles each time
 }
 
 // playPrompts says ids one after another, one Play per id (the Go client sends a single media string, and a comma
@@ -65,24 +67,20 @@ func (s *session) startPrompt(id string) (*prompt, error) {
 	return p, nil
 }
 
-// waitPrompt waits for the prompt to finish, for a key (with bargeIn), or for its deadline: Asterisk reports some
-// failures (an unknown media scheme) only by never finishing, so a prompt that has not started within
-// playback.start, or not finished within playback.max, is stopped and the flow goes on.
+// waitPrompt waits for the prompt to finish, for a key (with bargeIn), or for its next check. Asterisk reports
+// some failures (an unknown media scheme) only by never finishing, and a dropped WebSocket loses the events of a
+// prompt that plays on, so the session does not wait blindly: see checkPrompt.
 func (s *session) waitPrompt(p *prompt, bargeIn bool) (cut bool, err error) {
+	p.checkAt = p.posted.Add(s.flow.Playback.Start)
 	for !p.done {
 		if bargeIn && len(s.keys) > 0 {
 			s.stopPrompt(p, true)
 			return true, nil
 		}
-		deadline := p.posted.Add(s.flow.Playback.Start)
-		if !p.started.IsZero() {
-			deadline = p.started.Add(s.flow.Playback.Max)
-		}
-		if _, err := s.wait(deadline); err == errTimeout {
-			s.promptErrors++
-			s.log.Warn("ivr: prompt did not play in time; stopped", zap.String("prompt", p.id))
-			s.stopPrompt(p, false)
-			return false, nil
+		if _, err := s.wait(p.checkAt); err == errTimeout {
+			if err := s.checkPrompt(p); err != nil {
+				return false, err
+			}
 		} else if err != nil {
 			return false, err
 		}

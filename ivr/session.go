@@ -23,6 +23,7 @@ type session struct {
 	ch   *ari.ChannelHandle
 	mb   *mailbox
 	ctx  context.Context
+	stop context.CancelFunc // ends the call from outside (App.Drain's deadline); set before run starts
 	log  *zap.Logger
 	rec  recorder
 
@@ -35,13 +36,16 @@ type session struct {
 	playbacks map[string]*prompt // in flight, by playback id
 	pbSeq     int
 
-	callerHungUp bool // ChannelHangupRequest seen
-	cause        int
-	leftStasis   bool // StasisEnd seen
-	systemHungUp bool // this app hung the channel up
-	transferred  bool
-	outcome      string
-	promptErrors int // prompts that failed to play (missing sound, no events)
+	callerHungUp   bool // ChannelHangupRequest or ChannelDestroyed seen, not asked for by this app
+	asteriskHungUp bool // Asterisk itself hung the channel up (a restart), not the caller
+	vanished       bool // the channel is gone and the events saying why were lost (WebSocket down)
+	cause          int
+	leftStasis     bool // StasisEnd seen
+	systemHungUp   bool // this app hung the channel up
+	transferred    bool
+	fellBack       bool // sent to the fallback context because the app could not drive the channel
+	outcome        string
+	promptErrors   int // prompts that failed to play (missing sound, no events)
 
 	verify verification
 }
@@ -79,11 +83,9 @@ func newSession(a *App, ch *ari.ChannelHandle, e *ari.StasisStart) *session {
 	return s
 }
 
-// run is the whole call.
-func (s *session) run(parent context.Context) {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	s.ctx = ctx
+// run is the whole call. s.ctx and s.stop are set by the App before it starts the goroutine.
+func (s *session) run() {
+	defer s.stop()
 	s.app.stats.callStarted()
 	s.rec.record(calllog.KindArrival, map[string]any{
 		calllog.FieldEntry: s.entryName, calllog.FieldCaller: s.caller, calllog.FieldNode: s.app.node,
@@ -112,7 +114,7 @@ func (s *session) answer() error {
 // ended, and errShutdown when the app stops.
 func (s *session) wait(deadline time.Time) (ari.Event, error) {
 	for {
-		if s.callerHungUp || s.leftStasis {
+		if s.over() {
 			return nil, errHangup
 		}
 		if e := s.mb.take(); e != nil {
@@ -134,7 +136,7 @@ func (s *session) wait(deadline time.Time) (ari.Event, error) {
 // drain observes every event already queued, without waiting.
 func (s *session) drain() error {
 	for {
-		if s.callerHungUp || s.leftStasis {
+		if s.over() {
 			return errHangup
 		}
 		e := s.mb.take()
@@ -170,16 +172,38 @@ func (s *session) observe(e ari.Event) error {
 	case *ari.PlaybackFinished:
 		s.promptFinished(v.Playback.ID, v.Playback.State)
 	case *ari.ChannelHangupRequest:
-		s.callerHungUp, s.cause = !s.systemHungUp, v.Cause
+		s.hungUp(v.Cause, v.Soft)
 		return errHangup
 	case *ari.ChannelDestroyed:
-		s.callerHungUp, s.cause = !s.systemHungUp, v.Cause
+		s.hungUp(v.Cause, false)
 		return errHangup
 	case *ari.StasisEnd:
 		s.leftStasis = true
 		return errHangup
 	}
 	return nil
+}
+
+// over says whether the channel has gone, for whatever reason.
+func (s *session) over() bool {
+	return s.callerHungUp || s.asteriskHungUp || s.vanished || s.leftStasis
+}
+
+// hungUp notes the first hang-up of the channel and who did it. A soft hang-up request with a cause other than
+// normal clearing (16) that this app did not ask for is Asterisk ending the call itself: a restart (cause 4) or an
+// operator's `channel request hangup`. A caller's hang-up reaches the line as normal clearing.
+func (s *session) hungUp(cause int, soft bool) {
+	if s.callerHungUp || s.asteriskHungUp {
+		return // the first hang-up says who and why; the events that follow it repeat or blur it
+	}
+	s.cause = cause
+	switch {
+	case s.systemHungUp:
+	case soft && cause != 16:
+		s.asteriskHungUp = true
+	default:
+		s.callerHungUp = true
+	}
 }
 
 // restErr turns a failed ARI request into the session's error. A request fails when the channel is already gone
@@ -193,6 +217,9 @@ func (s *session) restErr(what string, err error) error {
 		case errors.Is(werr, errHangup), errors.Is(werr, errShutdown):
 			return werr
 		case errors.Is(werr, errTimeout):
+			if s.channelGone() {
+				return errHangup
+			}
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
@@ -207,28 +234,20 @@ func (s *session) hangup() error {
 	return nil
 }
 
-// finish closes the call: the hang-up (unless the call went to an agent), the end of the call log, the counters,
-// and the one log line of the call.
+// finish closes the call: the hang-up (unless the call went to an agent or the fallback), the end of the call
+// log, the counters, and the one log line of the call. Whatever ended the call, the call log gets a hang-up (or
+// transfer) and an end event: a supervisor never finds a call without an end.
 func (s *session) finish(err error) {
 	now := time.Now()
 	s.cutPromptsInFlight(now)
 	s.recordUnreadKeys()
-	by := "system"
-	switch {
-	case s.transferred:
-		s.outcome = OutcomeTransferred
-	case errors.Is(err, errHangup) && s.callerHungUp:
-		by = "caller"
-	case errors.Is(err, errShutdown):
-		s.outcome = OutcomeShutdown
-		s.hangupQuietly()
-	case err != nil && !errors.Is(err, errHangup):
-		s.outcome = OutcomeError
-		s.log.Error("ivr: call failed", zap.Error(err))
-		s.hangupQuietly()
-	}
+	by, reason := s.ending(err)
 	if !s.transferred {
-		s.rec.record(calllog.KindHangup, map[string]any{calllog.FieldCause: s.hangupCause(by), calllog.FieldBy: by})
+		f := map[string]any{calllog.FieldCause: s.hangupCause(by), calllog.FieldBy: by}
+		if reason != "" {
+			f[calllog.FieldReason] = reason
+		}
+		s.rec.record(calllog.KindHangup, f)
 	}
 	dur := now.Sub(s.began)
 	s.rec.record(calllog.KindEnd, map[string]any{
@@ -240,9 +259,49 @@ func (s *session) finish(err error) {
 		zap.String("caller", jkn.Mask(s.caller)))
 }
 
+// Who ended a call, as the call log's hang-up event says.
+const (
+	byCaller   = "caller"
+	bySystem   = "system"   // this app: goodbye, an error, a shutdown
+	byAsterisk = "asterisk" // Asterisk itself (a restart)
+	byUnknown  = "unknown"  // the channel vanished while the events saying why were lost
+)
+
+// ending works out who ended the call and why, sets the outcome, and hangs up when the app is the one ending it.
+func (s *session) ending(err error) (by, reason string) {
+	switch {
+	case s.transferred && s.fellBack:
+		s.outcome = OutcomeError
+		return bySystem, ""
+	case s.transferred:
+		s.outcome = OutcomeTransferred
+		return bySystem, ""
+	case errors.Is(err, errHangup) && s.asteriskHungUp:
+		return byAsterisk, ""
+	case errors.Is(err, errHangup) && s.vanished:
+		return byUnknown, "channel_vanished"
+	case errors.Is(err, errHangup) && s.callerHungUp:
+		return byCaller, ""
+	case errors.Is(err, errShutdown):
+		s.outcome = OutcomeShutdown
+		s.hangupQuietly()
+		return bySystem, "shutdown"
+	case err != nil && !errors.Is(err, errHangup):
+		s.outcome = OutcomeError
+		s.log.Error("ivr: call failed", zap.Error(err))
+		reason = "ari_error: " + err.Error()
+		if s.fallBack(reason) {
+			return bySystem, ""
+		}
+		s.hangupQuietly()
+		return bySystem, reason
+	}
+	return bySystem, ""
+}
+
 // hangupCause is the Asterisk cause when the caller hung up, or 16 (normal clearing) when this app did.
 func (s *session) hangupCause(by string) int {
-	if by == "caller" || s.cause != 0 {
+	if by != bySystem || s.cause != 0 {
 		return s.cause
 	}
 	return 16
@@ -250,7 +309,7 @@ func (s *session) hangupCause(by string) int {
 
 // hangupQuietly hangs up on the way out (an error or a shutdown); the call is over whatever the answer.
 func (s *session) hangupQuietly() {
-	if s.callerHungUp || s.leftStasis || s.systemHungUp {
+	if s.over() || s.systemHungUp {
 		return
 	}
 	s.systemHungUp = true

@@ -46,7 +46,7 @@ func TestProjectEntriesReachTheVikaAppAtPriorityTwo(t *testing.T) {
 	}
 }
 
-func TestProjectFallbackPlaysSystemBusyAndQueuesForAnAgentWhenTheAppIsDown(t *testing.T) {
+func TestProjectFallbackSaysTheServiceIsUnavailableAndQueuesForAnAgentWhenTheAppIsDown(t *testing.T) {
 	t.Parallel()
 	d := mustParse(t, projectConf)
 	for _, entry := range []struct{ context, exten string }{{"from-mobile", "165"}, {"from-landline", "021165"}} {
@@ -60,7 +60,7 @@ func TestProjectFallbackPlaysSystemBusyAndQueuesForAnAgentWhenTheAppIsDown(t *te
 			t.Fatal(err)
 		}
 		apps := appsOf(after)
-		for _, want := range []string{"Playback(vika/system-busy)", "Queue(care-center,t,,,600)"} {
+		for _, want := range []string{"Playback(vika/service-unavailable)", "Queue(care-center,t,,,600)"} {
 			if !strings.Contains(apps, want) {
 				t.Errorf("%s: after STASISSTATUS=FAILED the caller gets %s, want %s in it", entry.exten, apps, want)
 			}
