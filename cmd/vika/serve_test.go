@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/jkn"
 	"github.com/vika-jkn/vika/prompts"
 	"github.com/vika-jkn/vika/store"
 	"github.com/vika-jkn/vika/store/storetest"
@@ -177,4 +178,66 @@ func seededSample(t *testing.T, dbURL string, n int) store.Sample {
 	}
 	t.Fatal("no active sample")
 	return store.Sample{}
+}
+
+func TestASupervisorFindsACallByTheNIKKeyedInShowsItAndReplaysIt(t *testing.T) {
+	dbURL := storetest.NewEmptyDB(t)
+	sample := seededSample(t, dbURL, 1200)
+	a := testApp(t, dbURL)
+	_, ac := startSim(t, soundsWithout(t))
+	a.speed = 20
+
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
+	ph, err := connectPhone(ctx, ac, served)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	call, err := ph.Dial(ctx, "021165", "081311112222")
+	for _, step := range []struct{ wait, keys string }{
+		{"main-menu", "1"}, {"enter-id", sample.NIK}, {"enter-birthdate", sample.BirthDate.Format("02012006")}, {"after-readout-menu", ""},
+	} {
+		if err == nil {
+			_, err = call.WaitPrompt(ctx, step.wait)
+		}
+		if err == nil && step.keys != "" {
+			err = call.Press(ctx, step.keys)
+		}
+	}
+	if err == nil {
+		err = call.Hangup(ctx)
+	}
+	_ = ph.Close()
+	cancel() // serve flushes the call log before it returns
+	<-served
+	if err != nil {
+		t.Fatalf("the call: %v\n%s", err, call.Transcript())
+	}
+
+	env := map[string]string{"DATABASE_URL": dbURL, "VIKA_CALLLOG_HASH_KEY": a.cfg.CallLog.HashKey}
+	out, err := runVika(t, env, "calls", "list", "--number", sample.NIK)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || !strings.Contains(lines[1], "landline") || !strings.Contains(lines[1], "0813****2222") {
+		t.Fatalf("calls list --number <the NIK>: %v\n%s", err, out)
+	}
+	id := strings.Fields(lines[1])[0]
+	if other, _ := runVika(t, env, "calls", "list", "--number", "3171010101900001"); strings.Contains(other, id) {
+		t.Errorf("another NIK finds the call:\n%s", other)
+	}
+
+	out, err = runVika(t, env, "calls", "show", id)
+	if err != nil || !strings.Contains(out, "status-intro") || !strings.Contains(out, jkn.Mask(sample.NIK)) || strings.Contains(out, sample.NIK) {
+		t.Fatalf("calls show: %v\n%s", err, out)
+	}
+
+	wav := filepath.Join(t.TempDir(), "call.wav")
+	out, err = runVika(t, env, "calls", "replay", id, "--out", wav)
+	if err != nil || !strings.Contains(out, "prompts") {
+		t.Fatalf("calls replay: %v\n%s", err, out)
+	}
+	if fi, err := os.Stat(wav); err != nil || fi.Size() < 44+8000 {
+		t.Fatalf("the replay WAV: %v, %v bytes", err, fi)
+	}
 }
