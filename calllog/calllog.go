@@ -50,9 +50,9 @@ const (
 	FieldHash         = "hash"          // identity: jkn.HashID of the number
 	FieldOutcome      = "outcome"       // lookup: found, not_found, error, timeout; end: the call's outcome
 	FieldLatencyMS    = "latency_ms"    // lookup
-	FieldReason       = "reason"        // transfer
+	FieldReason       = "reason"        // transfer; hangup: why the system ended the call (shutdown, channel_vanished, ari_error)
 	FieldCause        = "cause"         // hangup: Asterisk hang-up cause
-	FieldBy           = "by"            // hangup: "caller" or "system"
+	FieldBy           = "by"            // hangup: "caller", "system", "asterisk" (a restart) or "unknown" (the channel vanished)
 	FieldDurationMS   = "duration_ms"   // end
 )
 

@@ -35,6 +35,9 @@ type App struct {
 	sessions map[string]*session // by channel id
 	wg       sync.WaitGroup
 	live     atomic.Int64 // goroutines this App started and that still run (sessions, look-ups)
+	draining atomic.Bool  // Drain was called: new calls go to the fallback context
+
+	requestTimeout time.Duration
 }
 
 // Option changes how New builds the App.
@@ -70,15 +73,16 @@ func New(client ari.Client, flow *dialplan.Flow, dir Directory, sink calllog.Sin
 		sink = calllog.Discard
 	}
 	a := &App{
-		client:   client,
-		flow:     flow,
-		dir:      dir,
-		sink:     sink,
-		logger:   logger,
-		clock:    time.Now,
-		notFound: []error{ErrNotFound},
-		stats:    newStats(),
-		sessions: map[string]*session{},
+		client:         client,
+		flow:           flow,
+		dir:            dir,
+		sink:           sink,
+		logger:         logger,
+		clock:          time.Now,
+		notFound:       []error{ErrNotFound},
+		stats:          newStats(),
+		requestTimeout: defaultRequestTimeout,
+		sessions:       map[string]*session{},
 	}
 	for _, o := range opts {
 		o(a)
@@ -168,21 +172,27 @@ func eventChannel(e ari.Event) string {
 func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	ch := a.client.Channel().Get(e.Key(ari.ChannelKey, e.Channel.ID))
 	s := newSession(a, ch, e)
+	s.ctx, s.stop = context.WithCancel(ctx)
 	a.mu.Lock()
 	if _, dup := a.sessions[e.Channel.ID]; dup {
 		a.mu.Unlock()
+		s.stop()
 		a.logger.Warn("ivr: second StasisStart for a channel in a call; ignored", zap.String("channel", e.Channel.ID))
 		return
 	}
 	a.sessions[e.Channel.ID] = s
 	a.mu.Unlock()
+	run := s.run
+	if a.draining.Load() {
+		run = s.refuse
+	}
 	a.wg.Add(1)
 	a.live.Add(1)
 	go func() {
 		defer a.live.Add(-1)
 		defer a.wg.Done()
 		defer a.forget(e.Channel.ID)
-		s.run(ctx)
+		run()
 	}()
 }
 

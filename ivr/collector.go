@@ -164,6 +164,15 @@ func (s *session) takeKey(sensitive bool) (k key, ok bool) {
 	return k, !swallowed
 }
 
+// hasKey says whether a key is waiting that stops a prompt (barge-in). A habitual # (see takeKey) is taken here
+// and dropped, so the # a caller adds to a 16-digit NIK cannot cut the birth-date question that follows.
+func (s *session) hasKey() bool {
+	for len(s.keys) > 0 && s.keys[0].digit == "#" && s.keys[0].at.Before(s.swallow) {
+		s.takeKey(false)
+	}
+	return len(s.keys) > 0
+}
+
 // recordKey logs a key. Digits of an identity number or a birth date are logged as "x": the keys of a call must not
 // spell out a NIK.
 func (s *session) recordKey(k key, sensitive bool) {

@@ -116,7 +116,7 @@ func (s *session) transferStep(reason string, closed func(lead []string) step) s
 		if err := s.say(a.Prompts); err != nil {
 			return nil, err
 		}
-		if err := s.ch.Continue(a.Context, a.Extension, a.Priority); err != nil {
+		if err := s.do(func() error { return s.ch.Continue(a.Context, a.Extension, a.Priority) }); err != nil {
 			return nil, s.restErr("continue to agents", err)
 		}
 		s.transferred = true

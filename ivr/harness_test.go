@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5/client/native"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/vika-jkn/vika/asterisksim"
@@ -40,6 +41,9 @@ type harnessConfig struct {
 	edit    func(f *dialplan.Flow)       // changes to the scaled flow
 	dir     func(*store.Store) Directory // default: the store
 	limiter CallerLimiter
+	db      *store.Store // default: a fresh database; set to share one between harnesses (instances)
+	sink    calllog.Sink // also gets every event (the in-memory sink always does, for call.log())
+	logger  *zap.Logger  // default: the test's log
 }
 
 // harness is one simulated Asterisk with the App attached, one database, and one phone to call from.
@@ -60,7 +64,10 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 	if h.now.IsZero() {
 		h.now = mondayMorning
 	}
-	h.db = storetest.NewDB(t)
+	h.db = cfg.db
+	if h.db == nil {
+		h.db = storetest.NewDB(t)
+	}
 	h.sim = asterisksim.Start(t, asterisksim.Options{
 		Speed:      speed,
 		Sounds:     filepath.Join("..", "prompts", "sounds"),
@@ -76,8 +83,19 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 	if cfg.limiter != nil {
 		opts = append(opts, WithCallerLimiter(cfg.limiter))
 	}
-	h.app = New(h.connectARI(), h.flow, dir, h.sink, zaptest.NewLogger(t), opts...)
+	var sink calllog.Sink = h.sink
+	if cfg.sink != nil {
+		sink = teeSink{h.sink, cfg.sink}
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = zaptest.NewLogger(t)
+	}
+	h.app = New(h.connectARI(), h.flow, dir, sink, logger, opts...)
 	h.runApp()
+	// native.Connect returns once its WebSocket is dialled, which can be before Asterisk lists the app: a call
+	// dialled in between fails Stasis() and goes to the fallback context.
+	waitRegistered(t, h.sim, "vika")
 	h.phone = h.connectPhone()
 	return h
 }
@@ -253,6 +271,15 @@ func (m *memorySink) Record(e calllog.Event) {
 	m.mu.Lock()
 	m.events = append(m.events, e)
 	m.mu.Unlock()
+}
+
+// teeSink hands every event to each sink in turn.
+type teeSink []calllog.Sink
+
+func (t teeSink) Record(e calllog.Event) {
+	for _, s := range t {
+		s.Record(e)
+	}
 }
 
 // call finds the events of the call that arrived on channel, waiting for its end event.

@@ -142,3 +142,22 @@ func TestTheBirthDateIsTheSecondFactorAndAMismatchGivesNothingAway(t *testing.T)
 		}
 	})
 }
+
+func TestAHabitualHashAfterSixteenDigitsDoesNotCutTheBirthDateQuestion(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	p := seed(t, h.db, h.now, participant{Birth: birth(1980, 5, 6), Segment: jkn.SegmentBP, MonthlyDue: 35000})
+	call := h.dial(t, "165")
+	call.hear("main-menu")
+	call.press("1")
+	call.hear("enter-id")
+	call.press(p.NIK + "#")
+	call.hear("enter-birthdate", "no-input") // heard to its end, then the caller stayed silent
+	tr := call.hangUp()
+	// The simulator knows whether the app stopped the playback; the phone only sees that a key came during it.
+	for _, heard := range h.sim.Heard(tr.LineID) {
+		if heard.Media == "sound:vika/enter-birthdate" && heard.State != "done" {
+			t.Fatalf("the # after the NIK cut the birth-date question (%s):\n%s", heard.State, tr)
+		}
+	}
+}

@@ -11,9 +11,9 @@ import (
 //
 // A limiter keyed on the calling number is only as good as that number: callers who withhold it all share the
 // "anonymous" key, which errs on the side of refusing. The limit also only spans the processes that share the
-// limiter: MemoryLimiter is per process, so several `vika serve` instances behind one SIP dispatcher each count on
-// their own (a caller could get N× the tries). A PostgreSQL-backed limiter, shared by every instance, is the next step
-// when more than one instance runs.
+// limiter: MemoryLimiter (the default) is per process, so several `vika serve` instances behind one SIP dispatcher
+// would each count on their own (a caller could get N× the tries). store.CallerLimiter keeps the count in
+// PostgreSQL, shared by every instance on the database; `vika serve` passes it with WithCallerLimiter.
 type CallerLimiter interface {
 	// Limited says whether the caller has used up their failed tries.
 	Limited(ctx context.Context, caller string, now time.Time) (bool, error)

@@ -29,7 +29,7 @@ func (s *session) playPrompts(ids []string, bargeIn bool) (cut bool, err error) 
 		if err := s.drain(); err != nil {
 			return false, err
 		}
-		if bargeIn && len(s.keys) > 0 {
+		if bargeIn && s.hasKey() {
 			return true, nil
 		}
 		p, err := s.startPrompt(id)
@@ -60,7 +60,7 @@ func (s *session) startPrompt(id string) (*prompt, error) {
 	s.pbSeq++
 	p := &prompt{id: id, playbackID: s.rec.callID + "-" + strconv.Itoa(s.pbSeq), posted: time.Now()}
 	s.playbacks[p.playbackID] = p
-	if _, err := s.ch.Play(p.playbackID, prompts.MediaURI(id)); err != nil {
+	if err := s.do(func() error { _, err := s.ch.Play(p.playbackID, prompts.MediaURI(id)); return err }); err != nil {
 		delete(s.playbacks, p.playbackID)
 		return nil, s.restErr("play "+id, err)
 	}
@@ -73,7 +73,7 @@ func (s *session) startPrompt(id string) (*prompt, error) {
 func (s *session) waitPrompt(p *prompt, bargeIn bool) (cut bool, err error) {
 	p.checkAt = p.posted.Add(s.flow.Playback.Start)
 	for !p.done {
-		if bargeIn && len(s.keys) > 0 {
+		if bargeIn && s.hasKey() {
 			s.stopPrompt(p, true)
 			return true, nil
 		}
@@ -92,7 +92,7 @@ func (s *session) waitPrompt(p *prompt, bargeIn bool) (cut bool, err error) {
 // that follows (state "done", as Asterisk reports a stopped playback) finds no prompt and is ignored.
 func (s *session) stopPrompt(p *prompt, cut bool) {
 	key := s.ch.Key().New(ari.PlaybackKey, p.playbackID)
-	if err := s.app.client.Playback().Stop(key); err != nil {
+	if err := s.do(func() error { return s.app.client.Playback().Stop(key) }); err != nil {
 		// 404: it finished on its own meanwhile. Nothing else to do either way.
 		s.log.Debug("ivr: stop playback", zap.String("prompt", p.id), zap.Error(err))
 	}

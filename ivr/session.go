@@ -87,10 +87,7 @@ func newSession(a *App, ch *ari.ChannelHandle, e *ari.StasisStart) *session {
 func (s *session) run() {
 	defer s.stop()
 	s.app.stats.callStarted()
-	s.rec.record(calllog.KindArrival, map[string]any{
-		calllog.FieldEntry: s.entryName, calllog.FieldCaller: s.caller, calllog.FieldNode: s.app.node,
-		"channel": s.channelID, "number": s.entry.Number,
-	})
+	s.recordArrival()
 	err := s.answer()
 	if err == nil {
 		err = s.follow(s.menuStep(s.entry.Menu, s.entry.Greeting))
@@ -98,13 +95,20 @@ func (s *session) run() {
 	s.finish(err)
 }
 
+func (s *session) recordArrival() {
+	s.rec.record(calllog.KindArrival, map[string]any{
+		calllog.FieldEntry: s.entryName, calllog.FieldCaller: s.caller, calllog.FieldNode: s.app.node,
+		"channel": s.channelID, "number": s.entry.Number,
+	})
+}
+
 // answer picks the call up and makes Indonesian the channel's language: Channel.Play takes no language, and
 // Asterisk looks sounds up in the channel's language directory (sounds/id/vika/...).
 func (s *session) answer() error {
-	if err := s.ch.Answer(); err != nil {
+	if err := s.do(s.ch.Answer); err != nil {
 		return s.restErr("answer", err)
 	}
-	if err := s.ch.SetVariable("CHANNEL(language)", "id"); err != nil {
+	if err := s.do(func() error { return s.ch.SetVariable("CHANNEL(language)", "id") }); err != nil {
 		return s.restErr("set language", err)
 	}
 	return nil
@@ -217,8 +221,8 @@ func (s *session) restErr(what string, err error) error {
 		case errors.Is(werr, errHangup), errors.Is(werr, errShutdown):
 			return werr
 		case errors.Is(werr, errTimeout):
-			if s.channelGone() {
-				return errHangup
+			if gerr := s.channelGone(false); gerr != nil {
+				return gerr
 			}
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -228,7 +232,7 @@ func (s *session) restErr(what string, err error) error {
 // hangup ends the call from this side (after goodbye).
 func (s *session) hangup() error {
 	s.systemHungUp = true
-	if err := s.ch.Hangup(); err != nil {
+	if err := s.do(s.ch.Hangup); err != nil {
 		return s.restErr("hang up", err)
 	}
 	return nil
@@ -270,8 +274,7 @@ const (
 // ending works out who ended the call and why, sets the outcome, and hangs up when the app is the one ending it.
 func (s *session) ending(err error) (by, reason string) {
 	switch {
-	case s.transferred && s.fellBack:
-		s.outcome = OutcomeError
+	case s.fellBack: // the outcome (error, refused) was set by whoever sent the call there
 		return bySystem, ""
 	case s.transferred:
 		s.outcome = OutcomeTransferred
@@ -313,7 +316,7 @@ func (s *session) hangupQuietly() {
 		return
 	}
 	s.systemHungUp = true
-	if err := s.ch.Hangup(); err != nil {
+	if err := s.do(s.ch.Hangup); err != nil {
 		s.log.Debug("ivr: hang-up on the way out failed", zap.Error(err))
 	}
 }

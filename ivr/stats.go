@@ -16,6 +16,7 @@ const (
 	OutcomeSystemBusy  = "system_busy" // the directory was down or slow and the caller never got an answer
 	OutcomeError       = "error"       // the app could not drive the channel (ARI errors)
 	OutcomeShutdown    = "shutdown"    // the app stopped during the call
+	OutcomeRefused     = "refused"     // arrived while the app drained; sent to the fallback context
 )
 
 // Look-up outcomes, as counted by Stats and written to the call log's lookup events.

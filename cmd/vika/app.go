@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -22,10 +23,12 @@ type app struct {
 	// speed is how much faster than real time the simulated Asterisk runs (demo, loadtest); the flow's timeouts are
 	// divided by it too, so that a caller's pauses and the IVR's patience keep their proportions.
 	speed float64
+	// drain is how long calls in progress may go on after SIGTERM (serve's --drain-timeout).
+	drain time.Duration
 }
 
 func newApp() *app {
-	return &app{v: viper.New(), log: zap.NewNop()}
+	return &app{v: viper.New(), log: zap.NewNop(), drain: 5 * time.Second}
 }
 
 // bindFlag makes a flag set a configuration key, but only when the user typed it, so the flag's own default never

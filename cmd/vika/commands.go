@@ -11,6 +11,7 @@ func subcommands(a *app) []*cobra.Command {
 		newServeCmd(a),
 		newDemoCmd(a),
 		newLoadtestCmd(a),
+		newSimCmd(a),
 		newCallsCmd(a),
 		newVersionCmd(a),
 	}

@@ -23,7 +23,9 @@ func newServeCmd(a *app) *cobra.Command {
 		Long: `Serve connects to the Asterisk at ari.url as the Stasis application ari.app and answers every call the
 dialplan hands to it (asterisk-conf/extensions.conf: Stasis(vika,mobile) for 165, Stasis(vika,landline) for 021165).
 At start it applies pending database migrations, checks that Asterisk has every prompt (prompts.check) and refuses to
-run with a wrong setting. SIGINT/SIGTERM ends the calls in progress, flushes the call log and exits.`,
+run with a wrong setting. On SIGINT/SIGTERM it drains: /readyz turns unready, new calls go to the dialplan's
+fallback (vika-fallback: service-unavailable, then the agents), calls in progress may finish within
+--drain-timeout and are then hung up; the call log is flushed before it exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.need(NeedARI, NeedDatabase, NeedAdmin); err != nil {
@@ -38,6 +40,7 @@ run with a wrong setting. SIGINT/SIGTERM ends the calls in progress, flushes the
 	f.String("ari-app", "", "Stasis application name (ari.app)")
 	f.String("admin-addr", "", "health/metrics listen address (admin.addr)")
 	f.DurationVar(&connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for Asterisk at start")
+	f.DurationVar(&a.drain, "drain-timeout", 3*time.Minute, "on SIGTERM, how long calls in progress may go on before they are hung up")
 	a.bindFlag(f.Lookup("ari-url"), "ari.url")
 	a.bindFlag(f.Lookup("ari-user"), "ari.user")
 	a.bindFlag(f.Lookup("ari-app"), "ari.app")
@@ -99,7 +102,10 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 
 	opts := []ivr.Option{ivr.WithNotFound(store.ErrNotFound), ivr.WithNode(info.SystemInfo.EntityID)}
 	if len(hashKey) > 0 {
-		opts = append(opts, ivr.WithHashKey(hashKey))
+		// With a configured key, failed tries per caller number are counted in PostgreSQL, so several vika serve
+		// instances share the limit; without one each process counts its own.
+		limiter := store.NewCallerLimiter(st.Pool(), hashKey, flow.Limits.FailedPerCaller, flow.Limits.CallerWindow)
+		opts = append(opts, ivr.WithHashKey(hashKey), ivr.WithCallerLimiter(limiter))
 	}
 	app := ivr.New(client, flow, st, callLog, log, opts...)
 
@@ -109,6 +115,12 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		_, err := client.Asterisk().Info(nil)
 		return err
 	})
+	h.AddCheck("taking calls", func(context.Context) error {
+		if app.Draining() {
+			return errors.New("draining: new calls go to the dialplan's fallback")
+		}
+		return nil
+	})
 	h.AddSource(ivrMetrics(app, callLog))
 	stopAdmin, err := serveAdmin(ctx, a.cfg.Admin.Addr, h, log)
 	if err != nil {
@@ -117,12 +129,34 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	defer stopAdmin()
 
 	log.Info("taking calls", zap.String("app", ac.App))
-	err = app.Run(ctx)
-	if errors.Is(err, context.Canceled) {
-		log.Info("stopping: calls ended, flushing the call log")
-		return nil
+	return runUntilDrained(ctx, app, a.drain, log)
+}
+
+// runUntilDrained runs the app until ctx ends (SIGTERM), then drains: new calls go to the dialplan's fallback while
+// calls in progress may finish within the drain deadline; those still up then are hung up with the cause logged.
+func runUntilDrained(ctx context.Context, app *ivr.App, drain time.Duration, log *zap.Logger) error {
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	done := make(chan error, 1)
+	go func() { done <- app.Run(runCtx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
 	}
-	return err
+	log.Info("draining: no new calls; waiting for calls in progress", zap.Duration("deadline", drain))
+	dctx, cancel := context.WithTimeout(context.Background(), drain)
+	err := app.Drain(dctx)
+	cancel()
+	if err != nil {
+		log.Warn("drain deadline reached; remaining calls were hung up", zap.Error(err))
+	}
+	stopRun()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("stopped; flushing the call log")
+	return nil
 }
 
 // checkPrompts asks Asterisk whether it has every prompt; prompts.check says whether a gap stops the start.
