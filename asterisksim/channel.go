@@ -35,10 +35,11 @@ type channel struct {
 	inStasis  bool
 
 	// Dialplan execution (;2): the extension's steps and where it is.
-	steps     []extconf.Step
-	stepIdx   int
-	blocked   bool        // in an application that waits for hang-up (Queue, Dial...)
-	endOfWalk extconf.End // how the walked steps end
+	steps      []extconf.Step
+	stepIdx    int
+	blocked    bool        // in an application that waits for hang-up (Dial, MusicOnHold...)
+	dpPlayback string      // a dialplan Playback() runs: the PLAYBACKSTATUS it ends with
+	endOfWalk  extconf.End // how the walked steps end
 
 	playing  *playback   // the playback whose audio is on the channel now
 	queued   []*playback // waiting behind it

@@ -130,13 +130,19 @@ func (s *Server) execApp(ch *channel, st extconf.Step) (wait bool) {
 		s.after(ch, s.scaled(time.Duration(secs*float64(time.Second))), func() { s.step(ch) })
 		return true
 	case "playback", "background":
-		d := s.dialplanPlayback(ch, st.Data)
-		s.after(ch, s.scaled(d), func() { s.step(ch) })
+		d, status := s.dialplanPlayback(ch, st.Data)
+		ch.dpPlayback = status
+		s.after(ch, s.scaled(d), func() {
+			s.endDialplanPlayback(ch)
+			s.step(ch)
+		})
 		return true
 	case "hangup":
 		s.pbxEnd(ch, 16)
 		return true
-	case "queue", "dial", "musiconhold", "echo", "confbridge", "park", "waitexten":
+	case "queue":
+		return s.queueJoinEmpty(ch, st)
+	case "dial", "musiconhold", "echo", "confbridge", "park", "waitexten":
 		// Nobody answers in the simulator: the caller waits until hang-up.
 		ch.blocked = true
 		return true
@@ -154,13 +160,7 @@ func (s *Server) dialplanStasis(ch *channel, st extconf.Step) bool {
 	}
 	if s.apps[name] == nil {
 		s.setVar(ch, "STASISSTATUS", "FAILED", true)
-		vars := ch.dialplanVars()
-		r, err := s.router.Walk(st.Context, st.Exten, st.Priority+1, vars)
-		if err != nil {
-			ch.steps, ch.stepIdx, ch.endOfWalk = nil, 0, extconf.EndFellOff
-			return false
-		}
-		ch.steps, ch.stepIdx, ch.endOfWalk = r.Steps, 0, r.End
+		s.continueAfter(ch, st)
 		return false
 	}
 	s.setVar(ch, "STASISSTATUS", "", true)
@@ -168,9 +168,47 @@ func (s *Server) dialplanStasis(ch *channel, st extconf.Step) bool {
 	return true
 }
 
+// queueJoinEmpty is Queue() in a simulator that has no agents: as on Asterisk with no member logged in
+// (queues.conf joinempty=unavailable,invalid,unknown), it returns at once with QUEUESTATUS=JOINEMPTY and
+// the dialplan goes on, so the caller hears what follows instead of waiting forever.
+func (s *Server) queueJoinEmpty(ch *channel, st extconf.Step) bool {
+	// app_queue clears these first, then sets the status (seen on the lab, asterisksim/difftest).
+	for _, v := range []string{"ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"} {
+		s.setVar(ch, v, "", true)
+	}
+	s.setVar(ch, "QUEUESTATUS", "JOINEMPTY", true)
+	s.continueAfter(ch, st)
+	return false
+}
+
+// continueAfter re-walks from the priority after st, so that later steps expand variables the
+// application just set (${QUEUESTATUS}, ${STASISSTATUS}). Must hold s.mu.
+func (s *Server) continueAfter(ch *channel, st extconf.Step) {
+	r, err := s.router.Walk(st.Context, st.Exten, st.Priority+1, ch.dialplanVars())
+	if err != nil {
+		ch.steps, ch.stepIdx, ch.endOfWalk = nil, 0, extconf.EndFellOff
+		return
+	}
+	ch.steps, ch.stepIdx, ch.endOfWalk = r.Steps, 0, r.End
+}
+
+// endDialplanPlayback is Playback() returning, at its end or at a hang-up:
+// it sets PLAYBACKSTATUS (SUCCESS even when the caller hung up mid-file, as
+// the lab shows). Must hold s.mu.
+func (s *Server) endDialplanPlayback(ch *channel) {
+	if ch.dpPlayback == "" {
+		return
+	}
+	status := ch.dpPlayback
+	ch.dpPlayback = ""
+	s.setVar(ch, "PLAYBACKSTATUS", status, true)
+}
+
 // dialplanPlayback records what a Playback(a&b) in the dialplan lets the
-// caller hear and returns how long it lasts.
-func (s *Server) dialplanPlayback(ch *channel, data string) time.Duration {
+// caller hear and returns how long it lasts and the PLAYBACKSTATUS it ends
+// with (FAILED when a file is missing).
+func (s *Server) dialplanPlayback(ch *channel, data string) (time.Duration, string) {
+	result := "SUCCESS"
 	files, _, _ := strings.Cut(data, ",")
 	var total time.Duration
 	now := time.Now()
@@ -182,11 +220,11 @@ func (s *Server) dialplanPlayback(ch *channel, data string) time.Duration {
 		d, _, ok := s.sounds.duration(f, ch.language)
 		state := "done"
 		if !ok {
-			state = "failed"
+			state, result = "failed", "FAILED"
 		}
 		start := now.Add(s.scaled(total))
 		total += d
 		ch.heard.add(Heard{Media: "sound:" + f, Lang: ch.language, Started: start, Ended: now.Add(s.scaled(total)), State: state, Dialplan: true})
 	}
-	return total
+	return total, result
 }

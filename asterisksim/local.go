@@ -211,6 +211,7 @@ func (s *Server) callerGone(c1 *channel, cause int, window bool) {
 	s.failPlaybacks(c2)
 	finish := func() {
 		s.leaveStasis(c2)
+		s.endDialplanPlayback(c2)
 		s.emit(evHangupRequest(c2, 16, true), c2)
 		s.destroy(c2, cause)
 	}

@@ -14,7 +14,7 @@ import (
 // route is one ARI resource path and method. The table is data so that the
 // 404 / 405 decision matches Asterisk's (a known path with an unknown method is
 // 405 "Invalid method"; anything else is 404 "Resource not found") and so that
-// API documents can later be generated from what is really served.
+// the /ari/api-docs documents are generated from what is really served (apidocs.go).
 type route struct {
 	method  string
 	pattern string // "/channels/{channelId}/play/{playbackId}"
@@ -86,6 +86,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			u = seg
 		}
 		segs[i] = u
+	}
+	if s.serveAPIDocs(w, r, segs) {
+		return
 	}
 	if len(segs) == 1 && segs[0] == "events" && r.Method == http.MethodGet {
 		if s.restFault(w, r) {

@@ -30,6 +30,9 @@ type App struct {
 	notFound []error
 	node     string
 	stats    *Stats
+	// sub is taken in New, not in Run: the client's WebSocket is already up, and a StasisStart that reached the bus
+	// before anyone subscribed would be dropped, leaving that caller in silence.
+	sub ari.Subscription
 
 	mu       sync.Mutex
 	sessions map[string]*session // by channel id
@@ -65,6 +68,7 @@ func WithNode(node string) Option { return func(a *App) { a.node = node } }
 
 // New builds the Stasis application on client, running flow, looking participants up in dir and recording every
 // call to sink. The logger gets one line per call (and errors); nil means no logs.
+// New subscribes to the client's events at once, so no call that arrives before Run is lost; Run it once.
 func New(client ari.Client, flow *dialplan.Flow, dir Directory, sink calllog.Sink, logger *zap.Logger, opts ...Option) *App {
 	if logger == nil {
 		logger = zap.NewNop()
@@ -94,6 +98,7 @@ func New(client ari.Client, flow *dialplan.Flow, dir Directory, sink calllog.Sin
 		a.hashKey = make([]byte, 32)
 		_, _ = rand.Read(a.hashKey) // crypto/rand.Read never fails (Go 1.24+)
 	}
+	a.sub = client.Bus().Subscribe(nil, events...)
 	return a
 }
 
@@ -113,7 +118,7 @@ var errBusClosed = errors.New("ivr: ARI event bus closed")
 // Run takes calls until ctx ends, then ends every call in progress (hanging up their channels) and returns once
 // every session is gone. It returns ctx's error, or an error if the client's event bus closes.
 func (a *App) Run(ctx context.Context) error {
-	sub := a.client.Bus().Subscribe(nil, events...)
+	sub := a.sub
 	defer sub.Cancel()
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() {
