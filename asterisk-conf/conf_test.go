@@ -49,29 +49,9 @@ func TestBothEntriesHandTheCallToTheVikaAppWithTheirEntryName(t *testing.T) {
 	}
 }
 
-func TestWhenTheAppIsNotConnectedCallersHearSystemBusyAndReachTheAgentQueue(t *testing.T) {
-	t.Parallel()
-	d := dialplan(t)
-	for _, entry := range []struct{ context, exten string }{{"from-mobile", "165"}, {"from-landline", "021165"}} {
-		r, err := d.Route(entry.context, entry.exten)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, _ := r.Stasis()
-		after, err := d.AfterStasis(s, "FAILED", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var busy, queue bool
-		for _, st := range after.Steps {
-			busy = busy || (st.App == "Playback" && st.Data == "vika/service-unavailable")
-			queue = queue || (st.App == "Queue" && strings.HasPrefix(st.Data, "care-center"))
-		}
-		if !busy || !queue {
-			t.Errorf("%s: after STASISSTATUS=FAILED: service-unavailable played %v, care-center queue reached %v", entry.exten, busy, queue)
-		}
-	}
-}
+// What callers get when the app is not connected (service-unavailable, then the care-center queue, then a hang-up)
+// is checked on this very file by asterisksim/extconf's
+// TestProjectFallbackSaysTheServiceIsUnavailableAndQueuesForAnAgentWhenTheAppIsDown, next to the parser it relies on.
 
 func TestTheAgentsContextThatTransfersContinueToExists(t *testing.T) {
 	t.Parallel()
