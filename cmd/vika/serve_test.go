@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/asterisksim/phone"
 	"github.com/vika-jkn/vika/jkn"
 	"github.com/vika-jkn/vika/prompts"
 	"github.com/vika-jkn/vika/store"
@@ -80,6 +81,23 @@ func TestServeWithPromptCheckWarnTakesCallsDespiteAMissingPrompt(t *testing.T) {
 	a.cfg.Prompts.Check = "warn"
 	_, ac := startSim(t, soundsWithout(t, "goodbye"))
 
+	ctx, ph, stop := serveWithPhone(t, a, ac)
+	call, err := ph.Dial(ctx, "165", "081200000001")
+	if err == nil {
+		_, err = call.WaitPrompt(ctx, "main-menu")
+	}
+	if serr := stop(); serr != nil {
+		t.Errorf("serve ended with %v, want a clean stop", serr)
+	}
+	if err != nil {
+		t.Fatalf("a caller did not reach the main menu: %v", err)
+	}
+}
+
+// serveWithPhone runs serve against the simulator in ac and connects a phone once the app takes calls. stop closes
+// the phone, stops serve (which flushes the call log) and returns how serve ended.
+func serveWithPhone(t *testing.T, a *app, ac ARIConfig) (context.Context, *phone.Phone, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
@@ -88,17 +106,10 @@ func TestServeWithPromptCheckWarnTakesCallsDespiteAMissingPrompt(t *testing.T) {
 		cancel()
 		t.Fatal(err)
 	}
-	call, err := ph.Dial(ctx, "165", "081200000001")
-	if err == nil {
-		_, err = call.WaitPrompt(ctx, "main-menu")
-	}
-	_ = ph.Close()
-	cancel()
-	if serr := <-served; serr != nil {
-		t.Errorf("serve ended with %v, want a clean stop", serr)
-	}
-	if err != nil {
-		t.Fatalf("a caller did not reach the main menu: %v", err)
+	return ctx, ph, func() error {
+		_ = ph.Close()
+		cancel()
+		return <-served
 	}
 }
 
@@ -187,14 +198,7 @@ func TestASupervisorFindsACallByTheNIKKeyedInShowsItAndReplaysIt(t *testing.T) {
 	_, ac := startSim(t, soundsWithout(t))
 	a.speed = 20
 
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
-	ph, err := connectPhone(ctx, ac, served)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
+	ctx, ph, stop := serveWithPhone(t, a, ac)
 	call, err := ph.Dial(ctx, "021165", "081311112222")
 	for _, step := range []struct{ wait, keys string }{
 		{"main-menu", "1"}, {"enter-id", sample.NIK}, {"enter-birthdate", sample.BirthDate.Format("02012006")}, {"after-readout-menu", ""},
@@ -209,9 +213,7 @@ func TestASupervisorFindsACallByTheNIKKeyedInShowsItAndReplaysIt(t *testing.T) {
 	if err == nil {
 		err = call.Hangup(ctx)
 	}
-	_ = ph.Close()
-	cancel() // serve flushes the call log before it returns
-	<-served
+	_ = stop() // serve flushes the call log before it returns
 	if err != nil {
 		t.Fatalf("the call: %v\n%s", err, call.Transcript())
 	}
