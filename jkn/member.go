@@ -113,11 +113,17 @@ type Member struct {
 	FamilyID       int64
 	VirtualAccount string
 
-	MonthlyDue       int64     // rupiah, this month's bill for the family
-	CurrentMonthPaid bool      // this month's bill is already paid (then TotalOwed leaves it out)
-	MonthsInArrears  int       // unpaid past months (capped at MaxBilledArrears, as billed)
-	TotalOwed        int64     // arrears (≤ MaxBilledArrears months) + this month if unpaid
-	DueDate          time.Time // the 10th of the current month
+	// The family's contributions as of AsOf (store.LookupMember says how partial payments count).
+	MonthlyDue         int64     // rupiah, this month's bill for the family; 0 when none is issued yet
+	CurrentMonthBilled bool      // this month's bill has been issued (late issue or a new participant: not yet)
+	CurrentMonthOwed   int64     // what is still owed on this month's bill: the bill minus what was paid for it
+	CurrentMonthPaid   bool      // this month's bill is issued and paid in full (then TotalOwed leaves it out)
+	MonthsInArrears    int       // past months not paid in full, at most MaxBilledArrears: the months billed
+	UnpaidMonths       int       // past months not paid in full, all of them (beyond MaxBilledArrears when so)
+	ArrearsOwed        int64     // what is still owed on the MonthsInArrears months
+	TotalOwed          int64     // ArrearsOwed + CurrentMonthOwed
+	DueDate            time.Time // the 10th of the current month
+	AsOf               time.Time // the moment the bill is computed for, in WIB: decides which dates have passed
 }
 
 // Contribution rules (DOMAIN.md). Kept here because they are rules of the scheme, not data that changes by date.
@@ -134,8 +140,12 @@ func DueDate(now time.Time) time.Time {
 }
 
 // Rehab says whether a participant may join REHAB (Rencana Pembayaran Bertahap) and in how many stages at most:
-// PBPU and BP participants with 4 to 24 months of arrears, in at most 12 stages and at most half the months. More
-// than 24 months count as 24, since only 24 are billed.
+// PBPU and BP participants with 4 to 24 months of arrears, in at most 12 stages and at most half the months.
+//
+// Past 24 months, the decision is: eligible, as for 24. DOMAIN.md's "4 to 24 months" counts the arrears as billed,
+// and reactivation bills at most 24 months, so a participant 30 months behind owes 24 billed months, which is
+// inside the range; turning them away would leave those furthest behind without the plan meant for them. A month
+// paid in part is a month in arrears here like any unpaid month (store.LookupMember).
 func Rehab(seg Segment, monthsInArrears int) (eligible bool, maxStages int) {
 	if !seg.PaysOwnContribution() || monthsInArrears < rehabMinArrears {
 		return false, 0

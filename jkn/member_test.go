@@ -21,6 +21,7 @@ func TestRehab(t *testing.T) {
 		{"a BP participant fifteen months behind may pay in seven stages", jkn.SegmentBP, 15, true, 7},
 		{"twenty-four months are capped at twelve stages", jkn.SegmentPBPU, 24, true, 12},
 		{"thirty months count as the 24 billed", jkn.SegmentPBPU, 30, true, 12},
+		{"twenty-five months: still eligible, as for the 24 billed", jkn.SegmentBP, 25, true, 12},
 		{"a PPU member is never eligible: the employer pays", jkn.SegmentPPU, 10, false, 0},
 		{"a PBI member is never eligible: the state pays", jkn.SegmentPBIAPBN, 10, false, 0},
 		{"nobody with no arrears is eligible", jkn.SegmentPBPU, 0, false, 0},
