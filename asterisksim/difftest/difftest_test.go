@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/asterisksim/lab"
 )
 
 var record = flag.Bool("record", false, "with VIKA_REAL_ARI_URL: rewrite testdata/real-asterisk.json from the real Asterisk")
@@ -27,22 +28,15 @@ const timingTolerance = 300 * time.Millisecond
 // under -race), multiplied by the speed, stays well inside timingTolerance.
 const simSpeed = 5
 
-// realTarget is the Asterisk named by VIKA_REAL_ARI_URL. It must be one where no one else registers the app
-// "vika" (asterisk-conf/try-on-lab.sh start gives one on port 8098), loaded with asterisk-conf/extensions.conf
-// and the prompts.
-func realTarget() (Target, bool) {
-	u := os.Getenv("VIKA_REAL_ARI_URL")
-	if u == "" {
+// realTarget is the real Asterisk of package lab (scripts/with-lab.sh: asterisk-conf/ and the prompts loaded), held
+// for this test alone: no other test may register the app "vika" on it meanwhile.
+func realTarget(t *testing.T) (Target, bool) {
+	tg, ok := lab.Optional(t)
+	if !ok {
 		return Target{}, false
 	}
-	tg := Target{URL: strings.TrimRight(u, "/"), User: os.Getenv("VIKA_REAL_ARI_USER"), Password: os.Getenv("VIKA_REAL_ARI_PASSWORD"), Speed: 1}
-	if tg.User == "" {
-		tg.User = "vika"
-	}
-	if tg.Password == "" {
-		tg.Password = "vika"
-	}
-	return tg, true
+	lab.Lock(t, tg)
+	return Target{URL: tg.ARIURL, User: tg.User, Password: tg.Password, Speed: 1}, true
 }
 
 func TestSimulatorAndRealAsteriskGiveTheSameTranscripts(t *testing.T) {
@@ -56,7 +50,7 @@ func TestSimulatorAndRealAsteriskGiveTheSameTranscripts(t *testing.T) {
 
 	want := map[string][]Line{}
 	source := golden
-	if real, ok := realTarget(); ok {
+	if real, ok := realTarget(t); ok {
 		source = real.URL
 		prepareReal(t, real)
 		want = runAll(t, real)

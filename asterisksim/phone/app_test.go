@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/asterisksim/lab"
 	"github.com/vika-jkn/vika/asterisksim/phone"
 )
 
@@ -44,21 +45,12 @@ func simTarget(t *testing.T) target {
 		speed: simSpeed, sim: sim}
 }
 
-// realTarget is a real Asterisk whose dialplan sends 165@from-mobile and 021165@from-landline to
-// Stasis(vika,...): the lab's default dialplan or asterisk-conf/extensions.conf, with the lab's sounds.
-func realTarget(t *testing.T) (target, bool) {
-	u := os.Getenv("VIKA_REAL_ARI_URL")
-	if u == "" {
-		return target{}, false
-	}
-	user, pass := os.Getenv("VIKA_REAL_ARI_USER"), os.Getenv("VIKA_REAL_ARI_PASSWORD")
-	if user == "" {
-		user = "vika"
-	}
-	if pass == "" {
-		pass = "vika"
-	}
-	return target{name: "real-asterisk", url: u, user: user, pass: pass, speed: 1}, true
+// realTarget is the real Asterisk of package lab (scripts/with-lab.sh: asterisk-conf/extensions.conf and the prompts),
+// held by this test alone: its one "vika" app name is shared by every test, in every package.
+func realTarget(t *testing.T) target {
+	tg := lab.Require(t)
+	lab.Lock(t, tg)
+	return target{name: "real-asterisk", url: tg.ARIURL, user: tg.User, pass: tg.Password, speed: 1}
 }
 
 // eachTarget runs f against the simulator and, when configured, a real Asterisk. The real one is not
@@ -69,17 +61,10 @@ func eachTarget(t *testing.T, f func(t *testing.T, tg target)) {
 		f(t, simTarget(t))
 	})
 	t.Run("real-asterisk", func(t *testing.T) {
-		tg, ok := realTarget(t)
-		if !ok {
-			t.Skip("VIKA_REAL_ARI_URL not set")
-		}
-		realMu.Lock()
-		defer realMu.Unlock()
-		f(t, tg)
+		f(t, realTarget(t))
 	})
 }
 
-var realMu sync.Mutex
 
 // writeSounds makes silent WAVs of the right lengths as <dir>/id/vika/<id>.wav.
 func writeSounds(t *testing.T) string {
