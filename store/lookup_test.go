@@ -304,3 +304,84 @@ func containsRun(s, number string) bool {
 	}
 	return false
 }
+
+func TestAMonthPaidInPartCountsAsAMonthInArrearsForWhatIsStillOwedOnIt(t *testing.T) {
+	t.Parallel()
+	b := newBook(t)
+	nik, _ := b.member(1, jkn.SegmentPBPU, jkn.StatusInactiveArrears)
+	for m := time.June; m <= time.October; m++ {
+		b.bill(1, 2026, m, 35000)
+	}
+	b.bill(1, 2026, time.November, 35000)
+	b.pay(1, 2026, time.September, at(2026, time.September, 8, 10, 0), 20000) // September: Rp15.000 still owed
+	b.pay(1, 2026, time.October, at(2026, time.October, 9, 10, 0), 35000)     // October: paid
+	b.pay(1, 2026, time.November, at(2026, time.November, 2, 10, 0), 10000)   // this month: Rp25.000 still owed
+	m := b.lookup(nik, at(2026, time.November, 3, 9, 0))
+	// June, July, August unpaid and September paid in part: four months, REHAB-eligible (4 to 24).
+	if m.MonthsInArrears != 4 || m.UnpaidMonths != 4 || m.ArrearsOwed != 3*35000+15000 {
+		t.Errorf("arrears: %d months (%d unpaid), Rp%d; want 4 months, Rp%d", m.MonthsInArrears, m.UnpaidMonths,
+			m.ArrearsOwed, 3*35000+15000)
+	}
+	if !m.CurrentMonthBilled || m.MonthlyDue != 35000 || m.CurrentMonthOwed != 25000 || m.CurrentMonthPaid {
+		t.Errorf("this month: billed %v, Rp%d, owed Rp%d, paid %v; want billed Rp35000 with Rp25000 owed",
+			m.CurrentMonthBilled, m.MonthlyDue, m.CurrentMonthOwed, m.CurrentMonthPaid)
+	}
+	if want := int64(3*35000 + 15000 + 25000); m.TotalOwed != want {
+		t.Errorf("total Rp%d, want Rp%d: what is still owed, not the bills in full", m.TotalOwed, want)
+	}
+}
+
+func TestAnOverpaidMonthOwesNothingAndDoesNotLowerTheOthers(t *testing.T) {
+	t.Parallel()
+	b := newBook(t)
+	nik, _ := b.member(1, jkn.SegmentBP, jkn.StatusActive)
+	b.bill(1, 2026, time.October, 35000)
+	b.pay(1, 2026, time.October, at(2026, time.October, 5, 10, 0), 50000)
+	b.bill(1, 2026, time.November, 35000)
+	m := b.lookup(nik, at(2026, time.November, 3, 9, 0))
+	if m.MonthsInArrears != 0 || m.TotalOwed != 35000 {
+		t.Fatalf("got %d months, total Rp%d; want none in arrears and this month's Rp35000", m.MonthsInArrears, m.TotalOwed)
+	}
+}
+
+func TestWithNoBillYetThisMonthNothingIsOwedForIt(t *testing.T) {
+	t.Parallel()
+	b := newBook(t)
+	nik, _ := b.member(1, jkn.SegmentPBPU, jkn.StatusActive)
+	b.bill(1, 2026, time.October, 35000)
+	b.pay(1, 2026, time.October, at(2026, time.October, 5, 10, 0), 35000)
+	m := b.lookup(nik, at(2026, time.November, 3, 9, 0))
+	if m.CurrentMonthBilled || m.CurrentMonthPaid || m.MonthlyDue != 0 || m.TotalOwed != 0 {
+		t.Fatalf("got billed %v paid %v due Rp%d total Rp%d; want no bill this month and nothing owed",
+			m.CurrentMonthBilled, m.CurrentMonthPaid, m.MonthlyDue, m.TotalOwed)
+	}
+}
+
+func TestMonthsUnpaidBeyondTheTwentyFourBilledAreCountedApart(t *testing.T) {
+	t.Parallel()
+	b := newBook(t)
+	nik, _ := b.member(1, jkn.SegmentPBPU, jkn.StatusInactiveArrears)
+	now := at(2026, time.November, 3, 9, 0)
+	for back := 30; back >= 1; back-- {
+		p := now.AddDate(0, -back, 0)
+		b.bill(1, p.Year(), p.Month(), 35000)
+	}
+	m := b.lookup(nik, now)
+	if m.MonthsInArrears != 24 || m.UnpaidMonths != 30 || m.ArrearsOwed != 24*35000 {
+		t.Fatalf("got %d billed of %d unpaid months, Rp%d; want 24 of 30, Rp%d", m.MonthsInArrears, m.UnpaidMonths,
+			m.ArrearsOwed, 24*35000)
+	}
+}
+
+func TestHalfPastMidnightOnTheFirstInJakartaIsTheNewMonth(t *testing.T) {
+	t.Parallel()
+	b := newBook(t)
+	nik, _ := b.member(1, jkn.SegmentPBPU, jkn.StatusActive)
+	b.bill(1, 2026, time.October, 35000)
+	b.pay(1, 2026, time.October, at(2026, time.October, 5, 10, 0), 35000)
+	b.bill(1, 2026, time.November, 42000)
+	m := b.lookup(nik, at(2026, time.November, 1, 0, 30))
+	if m.MonthlyDue != 42000 || !m.DueDate.Equal(at(2026, time.November, 10, 0, 0)) || m.AsOf.Day() != 1 {
+		t.Fatalf("at 00:30 WIB on 1 November: bill Rp%d due %v; want November's Rp42000 due 10 November", m.MonthlyDue, m.DueDate)
+	}
+}

@@ -18,8 +18,9 @@ import (
 type SeedOptions struct {
 	Participants int
 	Seed         int64
-	// Now fixes "this month": bills run from 30 months before it to its month. Rows depend on Now's month only, so
-	// the same Seed, Participants and month give byte-identical rows. Zero means time.Now().
+	// Now fixes "this month", taken in WIB whatever Now's location (at 00:30 WIB on 1 November it is November):
+	// bills run from 30 months before it to its month. Rows depend on that month only, so the same Seed,
+	// Participants and month give byte-identical rows. Zero means time.Now().
 	Now time.Time
 	// Progress, when set, is called (never concurrently) after each chunk is loaded.
 	Progress func(done, total int)

@@ -99,16 +99,18 @@ func (g *chunkGen) status(seg jkn.Segment, m member, unpaid int) jkn.Status {
 	return jkn.StatusActive
 }
 
-// billFamily issues the family's monthly bills and the payments that settled them, and returns how many past
-// months are unpaid. PBPU/BP families are billed for this month and the 30 before it from the tariff in force
-// each month (months before the oldest tariff are not billed); their `arrears` most recent past months are
-// unpaid. PBI and PPU families get this month and two before it, paid by the state or the employer.
-func (g *chunkGen) billFamily(fid int64, seg jkn.Segment, class, size, arrears int, salary int64) int {
+// billFamily issues the family's monthly bills and the payments made for them, and returns how many past months
+// are not paid in full and whether a month was paid in part. PBPU/BP families are billed for this month and the 30
+// before it from the tariff in force each month (months before the oldest tariff are not billed); their `arrears`
+// most recent past months are not paid in full. Some of those families paid part of their latest month in arrears,
+// and some families not in arrears paid part of this month so far, as people paying by instalments at a counter do:
+// the look-up must read what is still owed, not the bill. PBI and PPU families get this month and two before it,
+// paid by the state or the employer.
+func (g *chunkGen) billFamily(fid int64, seg jkn.Segment, class, size, arrears int, salary int64) (unpaid int, partial bool) {
 	if !seg.PaysOwnContribution() {
 		g.billPaidByOthers(fid, seg, size, salary)
-		return 0
+		return 0, false
 	}
-	unpaid := 0
 	for back := billMonths; back >= 0; back-- {
 		period := g.month.AddDate(0, -back, 0)
 		t, ok := jkn.TariffAt(g.tariffs, seg.TariffGroup(), class, period)
@@ -120,14 +122,28 @@ func (g *chunkGen) billFamily(fid int64, seg jkn.Segment, class, size, arrears i
 		switch {
 		case back >= 1 && back <= arrears:
 			unpaid++
+			if back == 1 && g.rng.IntN(100) < partPaidPercent {
+				g.pay(fid, period, partOf(amount), g.payDay())
+				partial = true
+			}
 		case back == 0 && (arrears > 0 || g.rng.IntN(100) >= 40):
-			// this month: not paid yet (always so for families in arrears)
+			// this month: not paid in full yet (never so for families in arrears), sometimes paid in part
+			// (not offered as a sample: its pay day may still lie ahead of Now, and then it does not count yet)
+			if arrears == 0 && g.rng.IntN(100) < partPaidPercent {
+				g.pay(fid, period, partOf(amount), g.payDay())
+			}
 		default:
 			g.pay(fid, period, amount, g.payDay())
 		}
 	}
-	return unpaid
+	return unpaid, partial
 }
+
+// partPaidPercent of the families that owe a month paid part of it.
+const partPaidPercent = 15
+
+// partOf is a part payment of a bill: about half, in whole thousands of rupiah, never all of it.
+func partOf(amount int64) int64 { return max(1000, amount/2/1000*1000) }
 
 func (g *chunkGen) billPaidByOthers(fid int64, seg jkn.Segment, size int, salary int64) {
 	for back := 2; back >= 0; back-- {
@@ -166,7 +182,7 @@ func (g *chunkGen) pay(fid int64, period time.Time, amount int64, day int) {
 }
 
 // offerSample keeps the first participant of this chunk for each thing the demo should be able to show.
-func (g *chunkGen) offerSample(p participantRow, unpaid int) {
+func (g *chunkGen) offerSample(p participantRow, unpaid int, partial bool) {
 	seg, st := jkn.Segment(p.segment), jkn.Status(p.status)
 	months := min(unpaid, jkn.MaxBilledArrears)
 	var whys []string
@@ -179,6 +195,9 @@ func (g *chunkGen) offerSample(p participantRow, unpaid int) {
 	}
 	if unpaid > jkn.MaxBilledArrears {
 		whys = append(whys, "arrears beyond the 24-month cap")
+	}
+	if partial {
+		whys = append(whys, "a month paid in part")
 	}
 	for _, why := range whys {
 		if g.sampled[why] {

@@ -49,7 +49,7 @@ type chunkGen struct {
 	rng          *rand.Rand
 	k, chunks    int
 	lo, hi       int
-	month        time.Time // first day of Now's month
+	month        time.Time // first day of Now's month, in WIB
 	tariffs      []jkn.Tariff
 	cardA, cardB uint64         // card number = (cardA*i + cardB) mod 10^10: a bijection, so cards are unique
 	serials      map[uint64]int // NIK prefix (region + DDMMYY) → people given a serial for it in this chunk
@@ -70,12 +70,13 @@ func newChunkGen(opts SeedOptions, tariffs []jkn.Tariff, k, chunks int) *chunkGe
 		a += 2
 	}
 	return &chunkGen{
-		rng:     rand.New(rand.NewPCG(seed, uint64(k))),
-		k:       k,
-		chunks:  chunks,
-		lo:      k * seedChunk,
-		hi:      min((k+1)*seedChunk, opts.Participants),
-		month:   time.Date(opts.Now.Year(), opts.Now.Month(), 1, 0, 0, 0, 0, time.UTC),
+		rng:    rand.New(rand.NewPCG(seed, uint64(k))),
+		k:      k,
+		chunks: chunks,
+		lo:     k * seedChunk,
+		hi:     min((k+1)*seedChunk, opts.Participants),
+		// BPJS's months begin in WIB: at 00:30 WIB on the 1st a server in UTC is still in last month.
+		month:   time.Date(opts.Now.In(wib).Year(), opts.Now.In(wib).Month(), 1, 0, 0, 0, 0, time.UTC),
 		tariffs: tariffs, cardA: a, cardB: global.Uint64N(1e10),
 		serials: map[uint64]int{}, sampled: map[string]bool{},
 	}
@@ -106,7 +107,7 @@ func (g *chunkGen) family(first, size int) {
 	if seg.PaysOwnContribution() {
 		arrears = g.arrears()
 	}
-	unpaid := g.billFamily(fid, seg, class, size, arrears, salary)
+	unpaid, partial := g.billFamily(fid, seg, class, size, arrears, salary)
 	headCard := g.card(first)
 	g.families = append(g.families, familyRow{id: fid, va: "88888" + headCard[2:]})
 	for j, m := range g.members(size) {
@@ -116,7 +117,7 @@ func (g *chunkGen) family(first, size int) {
 			status: int16(g.status(seg, m, unpaid)), fktp: fktp,
 		}
 		g.participants = append(g.participants, p)
-		g.offerSample(p, unpaid)
+		g.offerSample(p, unpaid, partial)
 	}
 }
 

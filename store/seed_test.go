@@ -127,8 +127,8 @@ func TestSeededArrearsSpreadFromNoneToThirtyMonths(t *testing.T) {
 	var lo, hi, families int
 	err := s.Pool().QueryRow(context.Background(), `
 		SELECT min(n), max(n), count(*) FROM (
-			SELECT b.family_id, count(*) FILTER (WHERE NOT EXISTS (
-				SELECT 1 FROM payments p WHERE p.family_id = b.family_id AND p.period = b.period)
+			SELECT b.family_id, count(*) FILTER (WHERE b.amount > (
+				SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.family_id = b.family_id AND p.period = b.period)
 				AND b.period < $1) AS n
 			FROM bills b GROUP BY b.family_id) f`, day(2026, time.March, 1)).Scan(&lo, &hi, &families)
 	if err != nil {
@@ -144,7 +144,7 @@ func TestSeedSamplesAreFoundByNIKAndByCardWithWhatTheySay(t *testing.T) {
 	s, rep := seeded(t, store.SeedOptions{Participants: 20_000, Seed: 5})
 	whys := strings.Join(sampleWhys(rep.Samples), "|")
 	for _, want := range []string{"active PBI_APBN", "active PBI_APBD", "active PPU", "active PBPU", "active BP",
-		"REHAB-eligible", "status 9", "status 2", "status 6", "status 7", "status 15"} {
+		"REHAB-eligible", "status 9", "status 2", "status 6", "status 7", "status 15", "a month paid in part"} {
 		if !strings.Contains(whys, want) {
 			t.Errorf("no sample shows %q (have %s)", want, whys)
 		}
@@ -177,8 +177,10 @@ func checkBillShape(t *testing.T, why string, m jkn.Member) {
 	if m.Segment.PaysOwnContribution() && m.Status == jkn.StatusInactiveArrears && m.MonthsInArrears == 0 {
 		t.Errorf("%s: inactive for arrears with no arrears", why)
 	}
-	if m.MonthlyDue <= 0 || m.TotalOwed < 0 || (!m.CurrentMonthPaid && m.TotalOwed < m.MonthlyDue) {
-		t.Errorf("%s: bill %d, total %d, paid %v", why, m.MonthlyDue, m.TotalOwed, m.CurrentMonthPaid)
+	if m.MonthlyDue <= 0 || m.TotalOwed < 0 || m.TotalOwed != m.ArrearsOwed+m.CurrentMonthOwed ||
+		m.CurrentMonthOwed > m.MonthlyDue {
+		t.Errorf("%s: bill %d, owed this month %d, total %d, paid %v", why, m.MonthlyDue, m.CurrentMonthOwed,
+			m.TotalOwed, m.CurrentMonthPaid)
 	}
 }
 
@@ -251,4 +253,56 @@ func schemaOf(t *testing.T, s *store.Store) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestTheSeedMakesSomePartPaymentsAndTheLookUpReadsWhatIsStillOwed(t *testing.T) {
+	t.Parallel()
+	s, rep := seeded(t, store.SeedOptions{Participants: 5000, Seed: 11})
+	var partMonths int
+	err := s.Pool().QueryRow(context.Background(), `
+		SELECT count(*) FROM bills b
+		WHERE (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.family_id = b.family_id AND p.period = b.period)
+			BETWEEN 1 AND b.amount - 1`).Scan(&partMonths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if partMonths < 20 {
+		t.Fatalf("%d months paid in part among 5000 participants, want some (about 15%% of the families that owe)", partMonths)
+	}
+	for _, smp := range rep.Samples {
+		if !strings.Contains(smp.Why, "paid in part") {
+			continue
+		}
+		m, err := s.LookupMember(context.Background(), jkn.IDNIK, smp.NIK, smp.BirthDate, seedNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		march := day(2026, time.March, 1)
+		var billed int64
+		if err := s.Pool().QueryRow(context.Background(), `SELECT coalesce(sum(amount), 0) FROM bills
+			WHERE family_id = $1 AND period < $2 AND period >= $3`, m.FamilyID, march,
+			march.AddDate(0, -m.MonthsInArrears, 0)).Scan(&billed); err != nil {
+			t.Fatal(err)
+		}
+		if m.MonthsInArrears == 0 || m.ArrearsOwed >= billed {
+			t.Errorf("the sample who paid part of a month in arrears owes Rp%d over %d months, want less than the bills in full (Rp%d)",
+				m.ArrearsOwed, m.MonthsInArrears, billed)
+		}
+		return
+	}
+	t.Fatal("no sample of a month paid in part")
+}
+
+func TestTheSeedsMonthIsJakartasWhateverTheZoneNowIsGivenIn(t *testing.T) {
+	t.Parallel()
+	// 00:30 WIB on 1 November is 17:30 UTC on 31 October: a server in UTC must still seed November's bills.
+	s, _ := seeded(t, store.SeedOptions{Participants: 500, Seed: 2,
+		Now: time.Date(2026, time.October, 31, 17, 30, 0, 0, time.UTC)})
+	var last time.Time
+	if err := s.Pool().QueryRow(context.Background(), "SELECT max(period) FROM bills").Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	if !last.Equal(day(2026, time.November, 1)) {
+		t.Fatalf("the newest bill is for %s, want November 2026", last.Format("January 2006"))
+	}
 }
