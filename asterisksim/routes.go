@@ -64,7 +64,7 @@ func (s *Server) routeTable() []route {
 // ServeHTTP authenticates, applies injected REST faults and dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Logf != nil {
-		s.opts.Logf("ari %s %s", r.Method, r.URL.RequestURI())
+		s.opts.Logf("ari %s %s", r.Method, loggedURI(r.URL))
 	}
 	w.Header().Set("Server", "Asterisk/22.10.1")
 	escaped := r.URL.EscapedPath()

@@ -93,7 +93,7 @@ func (lc *loggedCalls) row(t *testing.T, c *call) store.Call {
 	t.Helper()
 	rows, err := lc.h.db.ListCalls(context.Background(), store.CallFilter{CallerHash: jkn.HashID(testHashKey, lc.callers[c])})
 	if err != nil || len(rows) != 1 {
-		t.Fatalf("calls from %s: %+v, %v; want one", jkn.Mask(lc.callers[c]), rows, err)
+		t.Fatalf("calls from %s: %+v, %v; want one", calllog.MaskCaller(lc.callers[c]), rows, err)
 	}
 	return rows[0]
 }
@@ -129,9 +129,9 @@ func TestTheCallLogInPostgreSQLHoldsEachCallsRowAndTimeline(t *testing.T) {
 			row := lc.row(t, c.call)
 			caller := lc.callers[c.call]
 			if row.Entry != c.entry || row.Outcome != c.outcome || row.HangupBy != c.hangupBy ||
-				row.CallerMasked != jkn.Mask(caller) || row.EndedAt == nil || row.DurationMS == nil || *row.DurationMS <= 0 {
+				row.CallerMasked != calllog.MaskCaller(caller) || row.EndedAt == nil || row.DurationMS == nil || *row.DurationMS <= 0 {
 				t.Errorf("calls row %+v; want entry %s, outcome %s, hung up by %q, caller %s, an end and a duration",
-					row, c.entry, c.outcome, c.hangupBy, jkn.Mask(caller))
+					row, c.entry, c.outcome, c.hangupBy, calllog.MaskCaller(caller))
 			}
 			if c.hangupBy != "" && row.HangupCause != "16" {
 				t.Errorf("hang-up cause %q, want 16 (normal clearing)", row.HangupCause)

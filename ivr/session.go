@@ -11,7 +11,6 @@ import (
 
 	"github.com/vika-jkn/vika/calllog"
 	"github.com/vika-jkn/vika/dialplan"
-	"github.com/vika-jkn/vika/jkn"
 )
 
 // session is one call: the channel in Stasis, what the caller has keyed and heard so far, and where the flow is.
@@ -260,7 +259,8 @@ func (s *session) finish(err error) {
 	s.app.stats.callEnded(s.outcome)
 	s.log.Info("ivr: call ended", zap.String("outcome", s.outcome), zap.String("hung_up_by", by),
 		zap.Duration("duration", dur), zap.Int("lookups", s.verify.lookups), zap.Int("prompt_errors", s.promptErrors),
-		zap.String("caller", jkn.Mask(s.caller)))
+		// Not "caller": zap's source location already takes that key, and a log pipeline keeps one of the two.
+		zap.String(calllog.FieldCallerMasked, calllog.MaskCaller(s.caller)))
 }
 
 // Who ended a call, as the call log's hang-up event says.

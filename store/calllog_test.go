@@ -60,7 +60,7 @@ func TestASupervisorFindsACallByCallerAndByNIKWithoutEitherBeingStored(t *testin
 		t.Fatalf("by caller: %+v, %v; want both calls, newest first", calls, err)
 	}
 	c := calls[1]
-	if c.CallerMasked != "0812****7890" || c.Entry != "mobile" || c.Node != "ast1" || c.Outcome != "status_read" ||
+	if c.CallerMasked != "0812******90" || c.Entry != "mobile" || c.Node != "ast1" || c.Outcome != "status_read" ||
 		c.HangupCause != "16" || c.HangupBy != "caller" || c.DurationMS == nil || *c.DurationMS != 7000 ||
 		!c.StartedAt.Equal(start.Add(time.Second)) || c.EndedAt == nil {
 		t.Fatalf("call row %+v", c)

@@ -129,7 +129,7 @@ func (c *CallLog) scrub(e calllog.Event) calllog.Event {
 			f[k] = v
 		}
 	}
-	f[calllog.FieldCallerMasked] = jkn.Mask(raw)
+	f[calllog.FieldCallerMasked] = calllog.MaskCaller(raw)
 	if len(c.opts.HashKey) > 0 {
 		f[calllog.FieldCallerHash] = jkn.HashID(c.opts.HashKey, raw)
 	}
