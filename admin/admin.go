@@ -6,14 +6,49 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
+
+	"go.uber.org/zap"
 )
 
-// Check reports whether one dependency is usable; a nil error means ready.
+// Check reports whether one dependency is usable; a nil error means ready. Its error text goes to the log only:
+// /readyz answers anyone who reaches the admin port, and a driver's error names the database user and host, or
+// the ARI URL. The port shows the reason class: the one given to Unready, "timeout", or "unreachable".
 type Check func(ctx context.Context) error
+
+// Unready is a check's error with the reason /readyz may show (e.g. "draining"); err, if any, is the detail for
+// the log.
+func Unready(reason string, err error) error { return &unready{reason: reason, err: err} }
+
+type unready struct {
+	reason string
+	err    error
+}
+
+func (u *unready) Error() string {
+	if u.err == nil {
+		return u.reason
+	}
+	return u.reason + ": " + u.err.Error()
+}
+
+func (u *unready) Unwrap() error { return u.err }
+
+// reasonClass is what /readyz shows for a failed check.
+func reasonClass(err error) string {
+	var u *unready
+	switch {
+	case errors.As(err, &u):
+		return u.reason
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return "unreachable"
+}
 
 // Source writes a group of metrics.
 type Source func(w *MetricsWriter)
@@ -25,11 +60,14 @@ type Handler struct {
 	sources []Source
 	mux     *http.ServeMux
 	timeout time.Duration
+	log     *zap.Logger
+	last    map[string]string // each check's last failure, logged when it changes
 }
 
 // NewHandler returns the admin endpoints with no checks and no metrics yet.
 func NewHandler() *Handler {
-	h := &Handler{checks: map[string]Check{}, mux: http.NewServeMux(), timeout: 2 * time.Second}
+	h := &Handler{checks: map[string]Check{}, mux: http.NewServeMux(), timeout: 2 * time.Second, log: zap.NewNop(),
+		last: map[string]string{}}
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.mux.HandleFunc("GET /readyz", h.readyz)
 	h.mux.HandleFunc("GET /metrics", h.metrics)
@@ -41,6 +79,13 @@ func (h *Handler) AddCheck(name string, c Check) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.checks[name] = c
+}
+
+// SetLogger sets where the detail of a failed readiness check goes (once each time it changes).
+func (h *Handler) SetLogger(l *zap.Logger) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.log = l
 }
 
 // AddSource adds a metric source to /metrics.
@@ -74,19 +119,21 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
 	defer cancel()
 	results := make([]string, len(names))
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, n := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := checks[n](ctx); err != nil {
-				results[i] = err.Error()
+			if errs[i] = checks[n](ctx); errs[i] != nil {
+				results[i] = reasonClass(errs[i])
 				return
 			}
 			results[i] = "ok"
 		}()
 	}
 	wg.Wait()
+	h.logChanges(names, errs)
 
 	status := http.StatusOK
 	body := map[string]string{}
@@ -99,6 +146,29 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// logChanges logs a check's failure detail when it first fails or its detail changes, and its recovery: a probe
+// every few seconds must not repeat the same line.
+func (h *Handler) logChanges(names []string, errs []error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, n := range names {
+		detail := ""
+		if errs[i] != nil {
+			detail = errs[i].Error()
+		}
+		if detail == h.last[n] {
+			continue
+		}
+		if detail == "" {
+			h.log.Info("readiness: check passes again", zap.String("check", n))
+		} else {
+			h.log.Warn("readiness: check fails", zap.String("check", n), zap.String("reason", reasonClass(errs[i])),
+				zap.Error(errs[i]))
+		}
+		h.last[n] = detail
+	}
 }
 
 func (h *Handler) metrics(w http.ResponseWriter, _ *http.Request) {

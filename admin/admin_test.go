@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
@@ -31,11 +35,49 @@ func TestReadinessFailsAndNamesTheDependencyThatIsDown(t *testing.T) {
 	defer srv.Close()
 
 	code, body := get(t, srv, "/readyz")
-	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"connection refused"`) || !strings.Contains(body, `"ari":"ok"`) {
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"database":"unreachable"`) || !strings.Contains(body, `"ari":"ok"`) {
 		t.Fatalf("readyz = %d %s", code, body)
 	}
 	if code, _ := get(t, srv, "/healthz"); code != http.StatusOK {
 		t.Fatalf("healthz = %d while a dependency is down; liveness must not depend on it", code)
+	}
+}
+
+func TestReadinessShowsTheReasonClassOnThePortAndTheDetailOnlyInTheLog(t *testing.T) {
+	t.Parallel()
+	core, logs := observer.New(zapcore.DebugLevel)
+	h := NewHandler()
+	h.SetLogger(zap.New(core))
+	const dbErr = `failed to connect to user=vika database=vika_prod: dial tcp 10.1.2.3:5432: connect: connection refused`
+	const ariErr = `Get "http://vika:s3cret@asterisk.internal:8088/ari/asterisk/info": dial tcp: connection refused`
+	h.AddCheck("database", func(context.Context) error { return errors.New(dbErr) })
+	h.AddCheck("ari", func(context.Context) error { return errors.New(ariErr) })
+	h.AddCheck("taking calls", func(context.Context) error { return Unready("draining", nil) })
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	for range 3 { // a probe every few seconds
+		code, body := get(t, srv, "/readyz")
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("readyz = %d", code)
+		}
+		for _, leak := range []string{"vika_prod", "10.1.2.3", "asterisk.internal", "s3cret", "user="} {
+			if strings.Contains(body, leak) {
+				t.Errorf("readyz tells anyone who asks %q: %s", leak, body)
+			}
+		}
+		for _, want := range []string{`"database":"unreachable"`, `"ari":"unreachable"`, `"taking calls":"draining"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("readyz lacks %s: %s", want, body)
+			}
+		}
+	}
+	fails := logs.FilterMessage("readiness: check fails")
+	if fails.Len() != 3 {
+		t.Errorf("%d failure lines for 3 failing checks probed 3 times, want one per check", fails.Len())
+	}
+	if fails.FilterField(zap.Error(errors.New(dbErr))).Len() != 1 {
+		t.Errorf("the log lacks the database's detail: %v", fails.All())
 	}
 }
 

@@ -61,6 +61,9 @@ func (a *app) load(cmd *cobra.Command) error {
 			v.Set(b.key, b.flag.Value.String())
 		}
 	}
+	if err := checkIntKeys(v); err != nil {
+		return err
+	}
 	if err := v.Unmarshal(&a.cfg); err != nil {
 		return unmarshalError(err)
 	}

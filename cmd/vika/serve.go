@@ -110,6 +110,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	app := ivr.New(client, flow, st, callLog, log, opts...)
 
 	h := admin.NewHandler()
+	h.SetLogger(log.Named("admin"))
 	h.AddCheck("database", st.Ping)
 	h.AddCheck("ari", func(context.Context) error {
 		_, err := client.Asterisk().Info(nil)
@@ -117,7 +118,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	})
 	h.AddCheck("taking calls", func(context.Context) error {
 		if app.Draining() {
-			return errors.New("draining: new calls go to the dialplan's fallback")
+			return admin.Unready("draining", errors.New("new calls go to the dialplan's fallback"))
 		}
 		return nil
 	})
