@@ -13,6 +13,9 @@ func subcommands(a *app) []*cobra.Command {
 		newLoadtestCmd(a),
 		newSimCmd(a),
 		newCallsCmd(a),
+		newConsoleCmd(a),
+		newUsersCmd(a),
+		newAuditCmd(a),
 		newVersionCmd(a),
 	}
 }

@@ -24,6 +24,7 @@ type Config struct {
 	Prompts  PromptsConfig  `mapstructure:"prompts"`
 	CallLog  CallLogConfig  `mapstructure:"calllog"`
 	Sim      SimConfig      `mapstructure:"sim"`
+	Console  ConsoleConfig  `mapstructure:"console"`
 }
 
 type ARIConfig struct {
@@ -78,6 +79,17 @@ type SimConfig struct {
 	Extensions string `mapstructure:"extensions"`
 }
 
+// ConsoleConfig is the supervisors' console (vika console); see console.go for what each key does.
+type ConsoleConfig struct {
+	Addr        string        `mapstructure:"addr"`
+	TLSCert     string        `mapstructure:"tls_cert"`
+	TLSKey      string        `mapstructure:"tls_key"`
+	Secure      bool          `mapstructure:"secure_cookies"`
+	TrustProxy  bool          `mapstructure:"trust_proxy"`
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
+	MaxSession  time.Duration `mapstructure:"max_session"`
+}
+
 func defaults(v *viper.Viper) {
 	v.SetDefault("ari.url", "http://127.0.0.1:8088/ari")
 	v.SetDefault("ari.ws_url", "")
@@ -100,6 +112,13 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("sim.password", "")
 	v.SetDefault("sim.speed", 1.0)
 	v.SetDefault("sim.extensions", "asterisk-conf/extensions.conf")
+	v.SetDefault("console.addr", "127.0.0.1:9166")
+	v.SetDefault("console.tls_cert", "")
+	v.SetDefault("console.tls_key", "")
+	v.SetDefault("console.secure_cookies", false)
+	v.SetDefault("console.trust_proxy", false)
+	v.SetDefault("console.idle_timeout", "30m")
+	v.SetDefault("console.max_session", "12h")
 }
 
 // ConfigError is a wrong or missing configuration value; its message names the key and what was expected.
@@ -122,6 +141,7 @@ const (
 	NeedDatabase
 	NeedAdmin
 	NeedSim
+	NeedConsole
 )
 
 // Validate checks the keys every command uses, then those of the sections named.
@@ -149,6 +169,8 @@ func (c *Config) Validate(need ...Section) error {
 			err = hostPort("admin.addr", c.Admin.Addr)
 		case NeedSim:
 			err = c.validateSim()
+		case NeedConsole:
+			err = c.validateConsole()
 		}
 		if err != nil {
 			return err

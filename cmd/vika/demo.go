@@ -80,6 +80,7 @@ func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Wr
 	if err := seedDemo(ctx, a, o, out); err != nil {
 		return err
 	}
+	defer startDemoConsole(ctx, a, out)()
 
 	if o.attachURL == "" {
 		a.speed = o.speed

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNoCall is returned when the call log has no call with the id asked for.
+var ErrNoCall = errors.New("no such call")
+
+// CallCursor is where a page of calls stops: the next page holds the calls strictly older in (started_at, id).
+type CallCursor struct {
+	StartedAt time.Time
+	ID        string
+}
+
+// CallPageQuery is the console's search: CallFilter's fields, the Asterisk node, and keyset paging.
+type CallPageQuery struct {
+	CallFilter
+	Node   string
+	Before *CallCursor
+}
+
+// CallPage returns up to Limit calls matching q, newest first, older than q.Before when set. Keyset paging keeps a
+// deep page as fast as the first on a large log (an OFFSET would read every row it skips).
+func (s *Store) CallPage(ctx context.Context, q CallPageQuery) ([]Call, error) {
+	query, args := callPageQuery(q)
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("call page: %w", err)
+	}
+	calls, err := pgx.CollectRows(rows, scanCall)
+	if err != nil {
+		return nil, fmt.Errorf("call page: %w", err)
+	}
+	return calls, nil
+}
+
+// CallPageSQL is the statement CallPage runs for q with its arguments, for EXPLAIN in benchmarks and docs.
+func CallPageSQL(q CallPageQuery) (string, []any) { return callPageQuery(q) }
+
+const callColumnsSQL = `id, started_at, ended_at, entry, caller_masked, caller_hash, node, outcome, hangup_cause,
+	hangup_by, duration_ms`
+
+func callPageQuery(q CallPageQuery) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, vs ...any) {
+		for _, v := range vs {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		where = append(where, cond)
+	}
+	f := q.CallFilter
+	if !f.From.IsZero() {
+		add("started_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("started_at < ?", f.To)
+	}
+	if f.Entry != "" {
+		add("entry = ?", f.Entry)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
+	}
+	if q.Node != "" {
+		add("node = ?", q.Node)
+	}
+	if f.CallerHash != "" {
+		add("caller_hash = ?", f.CallerHash)
+	}
+	if f.IdentityHash != "" {
+		add("id IN (SELECT call_id FROM call_events WHERE kind = 'identity' AND fields ->> 'hash' = ?)", f.IdentityHash)
+	}
+	if q.Before != nil {
+		add("(started_at, id) < (?, ?)", q.Before.StartedAt, q.Before.ID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	sql := "SELECT " + callColumnsSQL + " FROM calls"
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit)
+	return sql + " ORDER BY started_at DESC, id DESC LIMIT $" + strconv.Itoa(len(args)), args
+}
+
+func scanCall(r pgx.CollectableRow) (Call, error) {
+	var c Call
+	var entry, masked, hash, node, outcome, cause, by *string
+	err := r.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &entry, &masked, &hash, &node, &outcome, &cause, &by, &c.DurationMS)
+	c.Entry, c.CallerMasked, c.CallerHash, c.Node = deref(entry), deref(masked), deref(hash), deref(node)
+	c.Outcome, c.HangupCause, c.HangupBy = deref(outcome), deref(cause), deref(by)
+	return c, err
+}
+
+// CallByID returns one call's row, or ErrNoCall.
+func (s *Store) CallByID(ctx context.Context, id string) (Call, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+callColumnsSQL+" FROM calls WHERE id = $1", id)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCall)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, ErrNoCall
+	}
+	if err != nil {
+		return c, fmt.Errorf("call %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// LiveCall is a call in progress and its latest step.
+type LiveCall struct {
+	ID           string
+	StartedAt    time.Time
+	Entry        string
+	CallerMasked string
+	Node         string
+	LastKind     string // prompt, menu, identity, lookup, key, ...
+	LastPrompt   string // the latest prompt played
+	LastMenu     string // the latest menu answered
+}
+
+// LiveCalls returns calls with no end yet that started after since (a call whose end was never logged, say by a
+// crashed node, drops out once it is older than since).
+func (s *Store) LiveCalls(ctx context.Context, since time.Time) ([]LiveCall, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT c.id, c.started_at, coalesce(c.entry, ''), coalesce(c.caller_masked, ''),
+		coalesce(c.node, ''), coalesce(l.kind, ''),
+		coalesce((SELECT fields ->> 'id' FROM call_events WHERE call_id = c.id AND kind = 'prompt' ORDER BY seq DESC LIMIT 1), ''),
+		coalesce((SELECT fields ->> 'menu' FROM call_events WHERE call_id = c.id AND kind = 'menu' ORDER BY seq DESC LIMIT 1), '')
+		FROM calls c
+		LEFT JOIN LATERAL (SELECT kind FROM call_events WHERE call_id = c.id ORDER BY seq DESC LIMIT 1) l ON true
+		WHERE c.ended_at IS NULL AND c.started_at > $1
+		ORDER BY c.started_at DESC LIMIT 500`, since)
+	calls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LiveCall, error) {
+		var c LiveCall
+		err := r.Scan(&c.ID, &c.StartedAt, &c.Entry, &c.CallerMasked, &c.Node, &c.LastKind, &c.LastPrompt, &c.LastMenu)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("live calls: %w", err)
+	}
+	return calls, nil
+}
+
+// CallNodes lists the Asterisk nodes seen in the call log, for the node filter.
+func (s *Store) CallNodes(ctx context.Context) ([]string, error) {
+	// A loose index scan: one probe of calls_node_started_at_idx per node, not a scan of the whole log.
+	rows, _ := s.pool.Query(ctx, `WITH RECURSIVE n AS (
+		(SELECT node FROM calls WHERE node IS NOT NULL ORDER BY node LIMIT 1)
+		UNION ALL
+		SELECT (SELECT node FROM calls WHERE node > n.node ORDER BY node LIMIT 1) FROM n WHERE n.node IS NOT NULL)
+		SELECT node FROM n WHERE node IS NOT NULL LIMIT 100`)
+	nodes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("call nodes: %w", err)
+	}
+	return nodes, nil
+}
