@@ -60,7 +60,9 @@ func TestAStasisArgumentNoEntryNamesFallsBackToTheDefaultEntry(t *testing.T) {
 // names the place an operator has to fix.
 func TestABrokenFlowIsRefusedWithThePlaceOfEachProblem(t *testing.T) {
 	t.Parallel()
-	base := string(DefaultYAML())
+	// The built-in flow has no agent hours; an operator's flow adds them, and their mistakes are named too.
+	base := strings.Replace(string(DefaultYAML()), "  closed: [agent-closed]", "  closed: [agent-closed]\n"+
+		`  hours: {timezone: Asia/Jakarta, days: [mon, tue, wed], open: "08:00", close: "16:00", holidays: [2026-12-25]}`, 1)
 	cases := []struct {
 		name, old, new, want string
 	}{
@@ -93,6 +95,7 @@ func TestABrokenFlowIsRefusedWithThePlaceOfEachProblem(t *testing.T) {
 		{"unknown day", "days: [mon, tue,", "days: [senin, tue,", `agent.hours.days[0]: unknown day "senin"`},
 		{"bad opening time", `open: "08:00"`, `open: "8am"`, `agent.hours.open: want HH:MM`},
 		{"unknown time zone", "timezone: Asia/Jakarta", "timezone: Asia/Bandung", `agent.hours.timezone: unknown time zone`},
+		{"a holiday that is no date", "holidays: [2026-12-25]", "holidays: [natal]", `agent.hours.holidays[0]: "natal" is not a date`},
 		{"a failed entry that goes nowhere sensible", "tries: 3\n  on_fail: goodbye", "tries: 3\n  on_fail: repeat",
 			`birthdate.on_fail: "repeat": want transfer, goodbye or main_menu`},
 		{"zero tries", "tries: 3            # silences", "tries: 0            # silences", `menus.main.tries: missing`},
@@ -169,12 +172,41 @@ func TestScaledMultipliesEveryDurationAndLeavesTheOriginalAlone(t *testing.T) {
 	if f.Menus["main"].Timeouts.FirstDigit != 6*time.Second {
 		t.Errorf("Scaled changed the original flow: %v", f.Menus["main"].Timeouts.FirstDigit)
 	}
-	if h, m := s.Agent.Hours.OpenAt(); h != 8 || m != 0 {
+	f.Agent.Hours = &Hours{TimeZone: "Asia/Jakarta", Days: []string{"mon"}, Open: "08:00", Close: "20:00"}
+	if err := f.Agent.Hours.compile("agent.hours"); err != nil {
+		t.Fatal(err)
+	}
+	if h, m := f.Scaled(0.5).Agent.Hours.OpenAt(); h != 8 || m != 0 {
 		t.Errorf("opening time scaled to %d:%02d; times of day must not scale", h, m)
 	}
 }
 
-func TestAgentsAreOpenOnlyWithinTheirHoursInJakarta(t *testing.T) {
+func TestTheDefaultFlowInventsNoAgentHours(t *testing.T) {
+	t.Parallel()
+	f, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Care Center 165 is reachable 24 hours (DOMAIN.md); the agents' own hours are BPJS's to publish.
+	if f.Agent.Hours != nil {
+		t.Fatalf("the built-in flow sets agent hours %+v: they must come from the operator's configuration", *f.Agent.Hours)
+	}
+	if !f.Agent.Hours.IsOpen(time.Date(2026, 12, 25, 3, 0, 0, 0, time.UTC)) {
+		t.Fatal("with no hours configured, agents must be reachable at any hour")
+	}
+}
+
+func TestAWrongHolidayIsRejectedNamingItsPlace(t *testing.T) {
+	t.Parallel()
+	h := Hours{TimeZone: "Asia/Jakarta", Days: []string{"mon"}, Open: "08:00", Close: "16:00",
+		Holidays: []string{"2026-12-25", "25-12-2026"}}
+	err := h.compile("agent.hours")
+	if err == nil || !strings.Contains(err.Error(), "agent.hours.holidays[1]") {
+		t.Fatalf("compile = %v, want an error naming agent.hours.holidays[1]", err)
+	}
+}
+
+func TestAgentsAreOpenOnlyWithinTheirHoursInJakartaAndNotOnHolidays(t *testing.T) {
 	t.Parallel()
 	wib := time.FixedZone("WIB", 7*3600)
 	day := func(d, hh, mm int) time.Time { return time.Date(2026, 11, d, hh, mm, 0, 0, wib) } // 23 Nov 2026 is a Monday
@@ -195,11 +227,16 @@ func TestAgentsAreOpenOnlyWithinTheirHoursInJakarta(t *testing.T) {
 		{"a night shift in the evening", []string{"mon"}, "22:00", "06:00", day(23, 23, 0), true},
 		{"a night shift after midnight", []string{"mon"}, "22:00", "06:00", day(24, 5, 0), true},
 		{"a night shift that did not start yesterday", []string{"tue"}, "22:00", "06:00", day(24, 5, 0), false},
+		{"a listed weekday that is a holiday", []string{"wed"}, "08:00", "20:00", day(25, 10, 0), false},
+		{"the holiday seen from UTC the evening before", []string{"wed"}, "08:00", "20:00", day(25, 8, 30).UTC(), false},
+		{"the day after a holiday", []string{"thu"}, "08:00", "20:00", day(26, 10, 0), true},
+		{"a night shift starting on a holiday", []string{"wed"}, "22:00", "06:00", day(25, 23, 0), false},
+		{"a night shift that started the evening before a holiday goes on past midnight", []string{"tue"}, "22:00", "06:00", day(25, 5, 0), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			h := Hours{TimeZone: "Asia/Jakarta", Days: c.days, Open: c.open, Close: c.close}
+			h := Hours{TimeZone: "Asia/Jakarta", Days: c.days, Open: c.open, Close: c.close, Holidays: []string{"2026-11-25"}}
 			if err := h.compile("hours"); err != nil {
 				t.Fatal(err)
 			}

@@ -138,7 +138,7 @@ type Agent struct {
 	Priority  int      `yaml:"priority"`
 	Prompts   []string `yaml:"prompts"`
 	Closed    []string `yaml:"closed"`
-	Hours     Hours    `yaml:"hours"`
+	Hours     *Hours   `yaml:"hours"` // nil: no hours configured, agents are always reachable
 }
 
 // Target is a place in the Asterisk dialplan a channel continues at when it leaves the app.

@@ -156,6 +156,9 @@ func (v *validator) agent(a *Agent) {
 	v.atLeastOne("agent.priority", a.Priority)
 	v.prompts("agent.prompts", a.Prompts, false)
 	v.prompts("agent.closed", a.Closed, true)
+	if a.Hours == nil {
+		return
+	}
 	if err := a.Hours.compile("agent.hours"); err != nil {
 		v.errs = append(v.errs, err)
 	}

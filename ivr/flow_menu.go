@@ -1,8 +1,6 @@
 package ivr
 
 import (
-	"time"
-
 	"go.uber.org/zap"
 
 	"github.com/vika-jkn/vika/calllog"
@@ -105,13 +103,10 @@ func (s *session) fail(a dialplan.Action, reason string, lead []string) step {
 // opening hours the caller hears so, with the hours, and the flow goes on with closed (lead = that message).
 func (s *session) transferStep(reason string, closed func(lead []string) step) step {
 	return func() (step, error) {
-		a := s.flow.Agent
-		if !a.Hours.IsOpen(s.app.clock()) {
+		a, now := s.flow.Agent, s.app.clock()
+		if !a.Hours.IsOpen(now) {
 			s.recordMenu("agent", "closed")
-			oh, om := a.Hours.OpenAt()
-			ch, cm := a.Hours.CloseAt()
-			hours := prompts.AgentHours(clockTime(oh, om), clockTime(ch, cm))
-			return closed(concat(a.Closed, hours)), nil
+			return closed(concat(a.Closed, prompts.AgentHours(a.Hours.Schedule(now)))), nil
 		}
 		if err := s.say(a.Prompts); err != nil {
 			return nil, err
@@ -143,10 +138,6 @@ func (s *session) goodbyeStep(lead []string) step {
 
 func (s *session) recordMenu(menu, choice string) {
 	s.rec.record(calllog.KindMenu, map[string]any{calllog.FieldMenu: menu, calllog.FieldChoice: choice})
-}
-
-func clockTime(h, m int) time.Duration {
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
 }
 
 // concat joins prompt sequences into a new slice (never appending into a flow's own slices).

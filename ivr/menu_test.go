@@ -2,10 +2,12 @@ package ivr
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vika-jkn/vika/calllog"
+	"github.com/vika-jkn/vika/dialplan"
 	"github.com/vika-jkn/vika/prompts"
 )
 
@@ -94,22 +96,42 @@ func TestAKeyPressedDuringAPromptStopsItAndCounts(t *testing.T) {
 	}
 }
 
-func TestAgentsOutsideTheirHoursAreAnnouncedWithTheHoursAndTheMenuComesBack(t *testing.T) {
+// officeHours are agent hours as an operator configures them (the built-in flow has none).
+func officeHours(t *testing.T) *dialplan.Hours {
+	t.Helper()
+	yaml := strings.Replace(string(dialplan.DefaultYAML()), "  closed: [agent-closed]", "  closed: [agent-closed]\n"+
+		`  hours: {timezone: Asia/Jakarta, days: [mon, tue, wed, thu, fri], open: "08:00", close: "16:00", holidays: [2026-12-25]}`, 1)
+	f, err := dialplan.Parse([]byte(yaml), prompts.Catalogue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Agent.Hours
+}
+
+func TestAgentsOutsideTheirHoursAreAnnouncedWithTheDaysHoursAndWIBAndTheMenuComesBack(t *testing.T) {
 	t.Parallel()
-	sundayNight := time.Date(2026, 11, 22, 22, 30, 0, 0, wib)
-	h := newHarness(t, harnessConfig{clock: sundayNight})
-	for _, entry := range []string{"165", "021165"} {
-		t.Run("dialled "+entry, func(t *testing.T) {
+	const said = "Petugas melayani hari Senin sampai Jumat pukul delapan sampai pukul enam belas WIB kecuali hari libur."
+	cases := []struct {
+		name  string
+		clock time.Time
+		entry string
+	}{
+		{"on Sunday night", time.Date(2026, 11, 22, 22, 30, 0, 0, wib), "165"},
+		{"on a weekday after closing", time.Date(2026, 11, 23, 16, 0, 0, 0, wib), "021165"},
+		{"on Christmas, a Friday, in office hours (a configured holiday)", time.Date(2026, 12, 25, 10, 0, 0, 0, wib), "165"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			call := h.dial(t, entry)
+			h := newHarness(t, harnessConfig{clock: c.clock, edit: func(f *dialplan.Flow) { f.Agent.Hours = officeHours(t) }})
+			call := h.dial(t, c.entry)
 			call.hear("main-menu")
 			call.press("0")
 			call.hear("agent-closed", "agent-hours-intro", "main-menu")
 			tr := call.hangUp()
 			got := heardBetween(tr.HeardIDs(), "agent-closed", "main-menu")
-			want := prompts.AgentHours(8*time.Hour, 20*time.Hour)
-			if !slices.Equal(got, want) {
-				t.Errorf("hours said as %v, want %v (%q)", got, want, prompts.Text(want))
+			if text := prompts.Text(got); text != said {
+				t.Errorf("hours said as %q, want %q", text, said)
 			}
 			if tr.Continued != nil {
 				t.Errorf("the call went to the agents outside their hours: %+v", tr.Continued)
@@ -118,5 +140,17 @@ func TestAgentsOutsideTheirHoursAreAnnouncedWithTheHoursAndTheMenuComesBack(t *t
 				t.Errorf("call log choices %v lack agent:closed", got)
 			}
 		})
+	}
+}
+
+func TestWithNoAgentHoursConfiguredACallerReachesTheAgentsInTheMiddleOfTheNight(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{clock: time.Date(2026, 12, 25, 3, 0, 0, 0, wib)})
+	call := h.dial(t, "165")
+	call.hear("main-menu")
+	call.press("0")
+	tr := call.transferred()
+	if tr.Continued == nil || tr.Continued.Context != "agents" || slices.Contains(tr.HeardIDs(), "agent-closed") {
+		t.Fatalf("with no hours set the caller heard %v and continued to %+v; want the agents", tr.HeardIDs(), tr.Continued)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vika-jkn/vika/calllog"
 	"github.com/vika-jkn/vika/jkn"
@@ -26,7 +27,15 @@ func heardBetween(ids []string, after, until string) []string {
 func TestCallersWhoProveWhoTheyAreHearTheirStatusOrTheirBill(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessConfig{})
-	due := []string{"bill-due", "num-10", "month-11", "num-2", "word-ribu", "num-2", "word-puluh", "num-6"} // 10 November 2026
+	// The harness clock is Monday 23 November 2026: after the 10th (the due date has passed), before the 28th.
+	nov := func(d int) []string { return prompts.Date(time.Date(2026, 11, d, 0, 0, 0, 0, wib)) }
+	duePassed := slices.Concat([]string{"bill-due"}, nov(10), []string{"bill-due-passed"})
+	keepCover := slices.Concat(duePassed, []string{"bill-pay-by"}, nov(30), []string{"bill-stops-from"},
+		prompts.Date(time.Date(2026, 12, 1, 0, 0, 0, 0, wib)))
+	rehab := func(stages int64) []string {
+		return slices.Concat([]string{"bill-reactivate", "rehab-eligible"}, prompts.Number(stages),
+			[]string{"word-tahap", "rehab-how"}, nov(28))
+	}
 	cases := []struct {
 		name     string
 		entry    string
@@ -64,25 +73,45 @@ func TestCallersWhoProveWhoTheyAreHearTheirStatusOrTheirBill(t *testing.T) {
 		{"a participant whose coverage ends this month hears so", "165", "1", false,
 			participant{Segment: jkn.SegmentBP, Status: jkn.StatusInactiveMonthEnd},
 			[]string{"status-intro", "status-15", "segment-intro", "segment-bp", "class-intro", "num-3"}, "akhir bulan"},
-		{"a PBPU participant with no arrears hears the bill and the due date", "165", "2", false,
+		{"a PBPU participant with no arrears after the 10th hears the due date passed and the month's end ahead", "165", "2", false,
 			participant{Segment: jkn.SegmentPBPU, Status: jkn.StatusActive, MonthlyDue: 35000},
-			append([]string{"bill-this-month", "num-3", "word-puluh", "num-5", "word-ribu", "word-rupiah", "bill-no-arrears"}, due...),
-			"Iuran bulan ini sebesar tiga puluh lima ribu rupiah"},
+			slices.Concat([]string{"bill-this-month"}, prompts.Money(35000), []string{"bill-no-arrears"}, keepCover),
+			"sudah lewat. Agar kepesertaan Anda tetap aktif, lunasi iuran bulan ini paling lambat tanggal tiga puluh November"},
+		{"a BP participant who paid part of this month hears what is still owed", "021165", "2", false,
+			participant{Segment: jkn.SegmentBP, Status: jkn.StatusActive, MonthlyDue: 100000, PaidSoFar: 40000},
+			slices.Concat([]string{"bill-this-month"}, prompts.Money(100000), []string{"bill-part-paid"}, prompts.Money(60000),
+				[]string{"bill-no-arrears"}, keepCover),
+			"sudah Anda bayar sebagian. Sisa yang belum dibayar sebesar enam puluh ribu rupiah"},
+		{"a PBPU participant whose bill is not issued yet hears so, not nol rupiah", "165", "2", false,
+			participant{Segment: jkn.SegmentPBPU, Status: jkn.StatusActive, MonthlyDue: 35000, NotBilled: true},
+			[]string{"bill-not-issued", "bill-no-arrears"}, "Tagihan iuran bulan ini belum terbit."},
 		{"a PBPU participant 6 months behind hears the total and that REHAB takes at most 3 stages", "021165", "2", false,
 			participant{Segment: jkn.SegmentPBPU, Status: jkn.StatusInactiveArrears, Class: 2, MonthlyDue: 100000, Arrears: 6},
 			slices.Concat([]string{"bill-this-month", "word-seratus", "word-ribu", "word-rupiah", "bill-arrears-intro", "num-6",
-				"word-bulan", "bill-total"}, prompts.Money(700000), due,
-				[]string{"rehab-eligible", "num-3", "word-tahap", "rehab-how"}),
+				"word-bulan", "bill-total"}, prompts.Money(700000), duePassed, rehab(3)),
 			"tujuh ratus ribu rupiah"},
 		{"a BP participant 3 months behind hears the arrears but no REHAB", "165", "2", true,
 			participant{Segment: jkn.SegmentBP, Status: jkn.StatusInactiveArrears, MonthlyDue: 35000, Arrears: 3},
 			slices.Concat([]string{"bill-this-month"}, prompts.Money(35000), []string{"bill-arrears-intro", "num-3",
-				"word-bulan", "bill-total"}, prompts.Money(140000), due), "seratus empat puluh ribu rupiah"},
-		{"a BP participant 30 months behind is billed 24 and may spread them over 12 stages", "021165", "2", false,
+				"word-bulan", "bill-total"}, prompts.Money(140000), duePassed, []string{"bill-reactivate"}),
+			"seratus empat puluh ribu rupiah"},
+		{"a BP participant 30 months behind hears more than 24, that 24 are billed, and 12 stages", "021165", "2", false,
 			participant{Segment: jkn.SegmentBP, Status: jkn.StatusInactiveArrears, Class: 1, MonthlyDue: 150000, Arrears: 30},
-			slices.Concat([]string{"bill-this-month"}, prompts.Money(150000), []string{"bill-arrears-intro"},
-				prompts.Number(24), []string{"word-bulan", "bill-total"}, prompts.Money(25*150000), due,
-				[]string{"rehab-eligible"}, prompts.Number(12), []string{"word-tahap", "rehab-how"}), "tiga juta tujuh ratus lima puluh ribu rupiah"},
+			slices.Concat([]string{"bill-this-month"}, prompts.Money(150000), []string{"bill-arrears-beyond"},
+				prompts.Number(24), []string{"word-bulan", "bill-arrears-cap", "bill-total"}, prompts.Money(25*150000), duePassed,
+				rehab(12)), "tunggakan lebih dari dua puluh empat bulan"},
+		{"the family of a deceased PBPU participant hears no bill and how to check the others", "165", "2", false,
+			participant{Segment: jkn.SegmentPBPU, Status: jkn.StatusDeceased, MonthlyDue: 35000, Arrears: 2},
+			[]string{"bill-deceased"}, "tercatat telah meninggal dunia"},
+		{"a child of a wage earner no longer covered is not told the employer pays", "021165", "2", false,
+			participant{Segment: jkn.SegmentPPU, Status: jkn.StatusNotCovered},
+			[]string{"bill-not-covered"}, "tidak lagi ditanggung"},
+		{"a suspended PBI participant is not told the government pays", "165", "2", true,
+			participant{Segment: jkn.SegmentPBIAPBN, Status: jkn.StatusSuspended},
+			[]string{"bill-pbi-inactive"}, "Dinas Sosial"},
+		{"a wage earner whose cover ended at month end is sent to the employer", "165", "2", false,
+			participant{Segment: jkn.SegmentPPU, Status: jkn.StatusInactiveMonthEnd, MonthlyDue: 120000},
+			[]string{"bill-ppu-inactive"}, "bagian kepegawaian"},
 		{"a PBI APBN participant hears that the central government pays", "165", "2", false,
 			participant{Segment: jkn.SegmentPBIAPBN, Status: jkn.StatusActive},
 			[]string{"payer-pbi-apbn"}, "pemerintah pusat"},

@@ -189,10 +189,15 @@ func (c *Cat) Render(ids []string) string {
 	return b.String()
 }
 
-// IsWord reports whether id is one of the words readouts are built from (num-*, word-*, month-*), as opposed to a
-// sentence or sentence fragment of the flow.
+// IsWord reports whether id is one of the words readouts are built from (num-*, word-*, month-*, day-*), as
+// opposed to a sentence or sentence fragment of the flow.
 func IsWord(id string) bool {
-	return strings.HasPrefix(id, "num-") || strings.HasPrefix(id, "word-") || strings.HasPrefix(id, "month-")
+	for _, p := range []string{"num-", "word-", "month-", "day-"} {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func startsSentence(id, text string) bool {

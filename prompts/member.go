@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,53 +43,158 @@ func StatusReadout(m jkn.Member) []string {
 	return ids
 }
 
-// BillReadout is the answer to key 2. PBI and PPU participants hear who pays. PBPU and BP participants hear this
-// month's contribution, the arrears and the total, the due date, and REHAB when they may join it.
+// BillReadout is the answer to key 2, in the words of what jkn.StatementOf decides: who pays for PBI and PPU
+// participants, what the deceased's family and those no longer covered should know, and for PBPU and BP participants
+// this month's bill (or that none is issued yet), what is still owed, the due date (or that it has passed and what
+// still lies ahead), reactivation, and REHAB with the registration deadline still ahead.
 func BillReadout(m jkn.Member) []string {
-	if payer, ok := PayerID(m.Segment); ok {
+	st := jkn.StatementOf(m)
+	switch st.Answer {
+	case jkn.AnswerPaidByGovernment, jkn.AnswerPaidByEmployer:
+		payer, _ := PayerID(m.Segment)
 		return []string{payer}
+	case jkn.AnswerDeceased:
+		return []string{"bill-deceased"}
+	case jkn.AnswerNotCovered:
+		return []string{"bill-not-covered"}
+	case jkn.AnswerGovernmentCoverInactive:
+		return []string{"bill-pbi-inactive"}
+	case jkn.AnswerEmployerCoverInactive:
+		return []string{"bill-ppu-inactive"}
 	}
-	ids := append([]string{"bill-this-month"}, Money(m.MonthlyDue)...)
-	if m.CurrentMonthPaid {
-		ids = append(ids, "bill-paid")
+	ids := thisMonthWords(st)
+	ids = append(ids, arrearsWords(st)...)
+	ids = append(ids, dueWords(st.Due)...)
+	if st.Reactivation {
+		ids = append(ids, "bill-reactivate")
 	}
-	if m.MonthsInArrears == 0 {
-		ids = append(ids, "bill-no-arrears")
-		if m.CurrentMonthPaid {
-			return ids
-		}
-		return append(append(ids, "bill-due"), Date(m.DueDate)...)
-	}
-	ids = append(ids, "bill-arrears-intro")
-	ids = append(append(ids, Number(int64(m.MonthsInArrears))...), "word-bulan")
-	ids = append(append(ids, "bill-total"), Money(m.TotalOwed)...)
-	ids = append(append(ids, "bill-due"), Date(m.DueDate)...)
-	return append(ids, RehabReadout(m.Segment, m.MonthsInArrears)...)
+	return append(ids, rehabWords(st.Rehab)...)
 }
 
-// RehabReadout says that the REHAB instalment plan is open and in how many stages at most, and how to register;
-// nothing when the participant may not join.
-func RehabReadout(s jkn.Segment, monthsInArrears int) []string {
-	eligible, stages := jkn.Rehab(s, monthsInArrears)
-	if !eligible {
+func thisMonthWords(st jkn.BillStatement) []string {
+	if st.ThisMonth == jkn.ThisMonthNotIssued {
+		return []string{"bill-not-issued"}
+	}
+	ids := append([]string{"bill-this-month"}, Money(st.ThisMonthBill)...)
+	switch st.ThisMonth {
+	case jkn.ThisMonthPaid:
+		ids = append(ids, "bill-paid")
+	case jkn.ThisMonthPartPaid:
+		ids = append(append(ids, "bill-part-paid"), Money(st.ThisMonthOwed)...)
+	}
+	return ids
+}
+
+func arrearsWords(st jkn.BillStatement) []string {
+	switch {
+	case st.MonthsInArrears == 0:
+		return []string{"bill-no-arrears"}
+	case st.BeyondCap:
+		ids := append([]string{"bill-arrears-beyond"}, Number(jkn.MaxBilledArrears)...)
+		ids = append(ids, "word-bulan", "bill-arrears-cap", "bill-total")
+		return append(ids, Money(st.TotalOwed)...)
+	}
+	ids := append([]string{"bill-arrears-intro"}, Number(int64(st.MonthsInArrears))...)
+	ids = append(ids, "word-bulan", "bill-total")
+	return append(ids, Money(st.TotalOwed)...)
+}
+
+func dueWords(d *jkn.Due) []string {
+	if d == nil {
 		return nil
 	}
-	ids := append([]string{"rehab-eligible"}, Number(int64(stages))...)
-	return append(ids, "word-tahap", "rehab-how")
+	ids := append([]string{"bill-due"}, Date(d.Date)...)
+	if !d.Passed {
+		return ids
+	}
+	ids = append(ids, "bill-due-passed")
+	if d.KeepCover {
+		ids = append(append(ids, "bill-pay-by"), Date(d.PayBy)...)
+		ids = append(append(ids, "bill-stops-from"), Date(d.StopsFrom)...)
+	}
+	return ids
 }
 
-// AgentHours says the agents' opening hours, given as time since midnight, as Indonesians read a clock:
-// 08:00-20:00 → "Petugas melayani pukul delapan sampai dua puluh"; 07:30 → "tujuh tiga puluh".
-func AgentHours(open, close time.Duration) []string {
-	ids := append([]string{"agent-hours-intro"}, clock(open)...)
-	return append(append(ids, "word-sampai"), clock(close)...)
+func rehabWords(r *jkn.RehabOffer) []string {
+	if r == nil {
+		return nil
+	}
+	ids := append([]string{"rehab-eligible"}, Number(int64(r.MaxStages))...)
+	ids = append(ids, "word-tahap")
+	if r.NextMonth {
+		return append(append(ids, "rehab-closed"), Date(r.Deadline)...)
+	}
+	return append(append(ids, "rehab-how"), Date(r.Deadline)...)
+}
+
+// Schedule is the agents' opening hours as the caller hears them (dialplan.Hours gives them from configuration).
+type Schedule struct {
+	Days        []time.Weekday // the days agents work
+	Open, Close time.Duration  // since midnight; a Close of 24h is midnight
+	Zone        string         // the zone's abbreviation: "WIB" is read; another zone is not named
+	Holidays    bool           // holidays are configured: "kecuali hari libur"
+}
+
+// AgentHours says the agents' opening hours as Indonesians read a clock, with the days and the zone:
+// "Petugas melayani setiap hari pukul delapan sampai pukul dua puluh WIB";
+// 07:30 → "pukul tujuh lewat tiga puluh menit"; Monday to Friday → "hari Senin sampai Jumat".
+func AgentHours(s Schedule) []string {
+	ids := append([]string{"agent-hours-intro"}, dayWords(s.Days)...)
+	ids = append(append(ids, "word-pukul"), clock(s.Open)...)
+	ids = append(append(ids, "word-sampai", "word-pukul"), clock(s.Close)...)
+	if s.Zone == "WIB" {
+		ids = append(ids, "word-wib")
+	}
+	if s.Holidays {
+		ids = append(ids, "agent-except-holidays")
+	}
+	return ids
+}
+
+// weekOrder is the week as Indonesians list it, from Monday.
+var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday,
+	time.Sunday}
+
+// DayID is the prompt of a weekday's name: day-mon "Senin" … day-sun "Minggu".
+func DayID(d time.Weekday) string { return "day-" + strings.ToLower(d.String()[:3]) }
+
+// dayWords reads the working days: every day, a run ("hari Senin sampai Jumat"), or a list ("hari Senin, Rabu dan
+// Jumat").
+func dayWords(days []time.Weekday) []string {
+	var on []time.Weekday
+	for _, d := range weekOrder {
+		if slices.Contains(days, d) {
+			on = append(on, d)
+		}
+	}
+	switch {
+	case len(on) == 7:
+		return []string{"word-setiap-hari"}
+	case len(on) == 0:
+		return nil
+	case len(on) == 1:
+		return []string{"word-hari", DayID(on[0])}
+	}
+	first, last := slices.Index(weekOrder, on[0]), slices.Index(weekOrder, on[len(on)-1])
+	if last-first+1 == len(on) && len(on) > 2 {
+		return []string{"word-hari", DayID(on[0]), "word-sampai", DayID(on[len(on)-1])}
+	}
+	ids := []string{"word-hari"}
+	for i, d := range on {
+		if i == len(on)-1 {
+			ids = append(ids, "word-dan")
+		}
+		ids = append(ids, DayID(d))
+	}
+	return ids
 }
 
 func clock(d time.Duration) []string {
-	h, m := int64(d/time.Hour)%24, int64(d%time.Hour/time.Minute)
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
 	ids := Number(h)
 	if m != 0 {
-		ids = append(ids, Number(m)...)
+		ids = append(append(ids, "word-lewat"), Number(m)...)
+		ids = append(ids, "word-menit")
 	}
 	return ids
 }

@@ -22,11 +22,11 @@ import (
 
 // The catalogue must hold every prompt the flow plays, and nothing the flow never plays (a dead prompt still costs
 // a recording session and a file on every Asterisk). What the flow plays is found where it is written down:
-//   - dialplan/default.yaml: every string list except `days` is a list of prompt ids;
+//   - dialplan/default.yaml: every string list except `days` and `holidays` is a list of prompt ids;
 //   - the Go code of ivr, dialplan and cmd/vika: string literals equal to a catalogue id, or a prefix such as
 //     "status-" ending in "-", which stands for every id it starts;
 //   - asterisk-conf/*.conf: Playback(vika/<id>) in the Asterisk dialplan's own fallbacks;
-//   - the readouts of this package (StatusReadout, BillReadout, RehabReadout, AgentHours, Number, Money, Date,
+//   - the readouts of this package (StatusReadout, BillReadout, AgentHours, Number, Money, Date,
 //     Digits), counted when that Go code calls them.
 
 var flowGoDirs = []string{"../ivr", "../dialplan", "../cmd/vika"}
@@ -129,7 +129,7 @@ func markUsed(used map[string]bool, lit string) {
 	}
 }
 
-// yamlPromptIDs collects the strings of every string list in the flow file but `days`.
+// yamlPromptIDs collects the strings of every string list in the flow file but `days` and `holidays`.
 func yamlPromptIDs(path string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -153,7 +153,7 @@ func yamlPromptIDs(path string) ([]string, error) {
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {
-				if c.Kind == yaml.ScalarNode && key != "days" {
+				if c.Kind == yaml.ScalarNode && key != "days" && key != "holidays" {
 					ids = append(ids, c.Value)
 				} else {
 					walk(key, c)
@@ -256,9 +256,6 @@ func readoutIDs(calls map[string]bool) []string {
 		if called("BillReadout") {
 			ids = append(ids, BillReadout(m)...)
 		}
-		if called("RehabReadout") {
-			ids = append(ids, RehabReadout(m.Segment, m.MonthsInArrears)...)
-		}
 	}
 	numbers := []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 100, 200, 1000, 2000, 1e6, 1e9, 1e12}
 	for _, n := range numbers {
@@ -277,23 +274,42 @@ func readoutIDs(calls map[string]bool) []string {
 	if called("Digits") {
 		ids = append(ids, Digits("0123456789")...)
 	}
-	if called("AgentHours") {
-		ids = append(ids, AgentHours(8*time.Hour, 20*time.Hour+30*time.Minute)...)
+	if called("AgentHours") || called("DayID") {
+		week := []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+		for _, s := range []Schedule{
+			{Days: week, Open: 8 * time.Hour, Close: 20*time.Hour + 30*time.Minute, Zone: "WIB", Holidays: true},
+			{Days: week[1:6], Open: 8 * time.Hour, Close: 16 * time.Hour},
+			{Days: []time.Weekday{time.Saturday, time.Sunday}, Open: 8 * time.Hour, Close: 12 * time.Hour},
+		} {
+			ids = append(ids, AgentHours(s)...)
+		}
+		for _, d := range week {
+			ids = append(ids, AgentHours(Schedule{Days: []time.Weekday{d}, Open: 8 * time.Hour, Close: 12 * time.Hour})...)
+		}
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids)
 }
 
-// sampleMembers covers every status, segment and class, paid and unpaid, with and without arrears and REHAB.
+// sampleMembers covers every status, segment and class, paid, paid in part, unpaid and not yet billed, with and
+// without arrears (beyond the 24 billed too) and REHAB, before and after the due date and the REHAB deadline.
 func sampleMembers() []jkn.Member {
+	wib := time.FixedZone("WIB", 7*3600)
 	var ms []jkn.Member
 	for _, st := range jkn.Statuses {
 		for _, seg := range jkn.Segments {
-			for _, months := range []int{0, 3, 4, 24} {
-				for _, paid := range []bool{false, true} {
-					ms = append(ms, jkn.Member{Status: st, Segment: seg, Class: 1 + months%3, MonthsInArrears: months,
-						CurrentMonthPaid: paid, MonthlyDue: 35000, TotalOwed: 35000 * int64(months+1),
-						DueDate: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)})
+			for _, months := range []int{0, 3, 4, 24, 30} {
+				for _, owed := range []int64{0, 20000, 35000, -1} {
+					for _, day := range []int{3, 15, 29} {
+						asOf := time.Date(2026, 11, day, 9, 0, 0, 0, wib)
+						billed := owed >= 0
+						owed = max(owed, 0)
+						ms = append(ms, jkn.Member{Status: st, Segment: seg, Class: 1 + months%3,
+							MonthsInArrears: min(months, 24), UnpaidMonths: months, CurrentMonthBilled: billed,
+							CurrentMonthPaid: billed && owed == 0, MonthlyDue: 35000, CurrentMonthOwed: owed,
+							ArrearsOwed: 35000 * int64(min(months, 24)), TotalOwed: 35000*int64(min(months, 24)) + owed,
+							DueDate: jkn.DueDate(asOf), AsOf: asOf})
+					}
 				}
 			}
 		}

@@ -21,6 +21,8 @@ type Participant struct {
 	MonthlyDue  int64 // this month's bill for the family (0: no bill rows at all)
 	Arrears     int   // unpaid months before this one, each of MonthlyDue
 	CurrentPaid bool
+	PaidSoFar   int64 // a part of this month's bill paid on the 2nd (CurrentPaid false)
+	NotBilled   bool  // this month's bill is not issued yet (the arrears are)
 
 	// Set by Seed:
 	NIK, Card string
@@ -63,6 +65,9 @@ func Seed(t testing.TB, db *store.Store, now time.Time, p Participant) Participa
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i <= p.Arrears; i++ {
 		period := month.AddDate(0, -i, 0)
+		if i == 0 && p.NotBilled {
+			continue
+		}
 		exec(`INSERT INTO bills (family_id, period, amount) VALUES ($1, $2, $3)`, n, period, p.MonthlyDue)
 	}
 	// A paid month a year back, so the family has a history that must not count.
@@ -71,6 +76,9 @@ func Seed(t testing.TB, db *store.Store, now time.Time, p Participant) Participa
 	exec(`INSERT INTO payments (family_id, period, paid_at, amount) VALUES ($1, $2, $3, $4)`, n, old, old.AddDate(0, 0, 5), p.MonthlyDue)
 	if p.CurrentPaid {
 		exec(`INSERT INTO payments (family_id, period, paid_at, amount) VALUES ($1, $2, $3, $4)`, n, month, month.AddDate(0, 0, 2), p.MonthlyDue)
+	}
+	if p.PaidSoFar > 0 {
+		exec(`INSERT INTO payments (family_id, period, paid_at, amount) VALUES ($1, $2, $3, $4)`, n, month, month.AddDate(0, 0, 1), p.PaidSoFar)
 	}
 	return p
 }
