@@ -39,6 +39,9 @@ type App struct {
 	wg       sync.WaitGroup
 	live     atomic.Int64 // goroutines this App started and that still run (sessions, look-ups)
 	draining atomic.Bool  // Drain was called: new calls go to the fallback context
+	// startedDuringRecovery notes the channels StasisStart brings in until recoverStranded has judged which of the
+	// app's channels a previous process left behind; nil after that.
+	startedDuringRecovery map[string]bool
 
 	requestTimeout time.Duration
 }
@@ -87,6 +90,8 @@ func New(client ari.Client, flow *dialplan.Flow, dir Directory, sink calllog.Sin
 		stats:          newStats(),
 		requestTimeout: defaultRequestTimeout,
 		sessions:       map[string]*session{},
+
+		startedDuringRecovery: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(a)
@@ -124,6 +129,11 @@ func (a *App) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		a.wg.Wait()
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.recoverStranded(ctx)
 	}()
 	for {
 		select {
@@ -186,6 +196,9 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		return
 	}
 	a.sessions[e.Channel.ID] = s
+	if a.startedDuringRecovery != nil {
+		a.startedDuringRecovery[e.Channel.ID] = true
+	}
 	a.mu.Unlock()
 	run := s.run
 	if a.draining.Load() {
