@@ -25,10 +25,12 @@ type app struct {
 	speed float64
 	// drain is how long calls in progress may go on after SIGTERM (serve's --drain-timeout).
 	drain time.Duration
+	// now is the wall clock: time.Now, or the demo's --now moving on from the instant given.
+	now func() time.Time
 }
 
 func newApp() *app {
-	return &app{v: viper.New(), log: zap.NewNop(), drain: 5 * time.Second}
+	return &app{v: viper.New(), log: zap.NewNop(), drain: 5 * time.Second, now: time.Now}
 }
 
 // bindFlag makes a flag set a configuration key, but only when the user typed it, so the flag's own default never

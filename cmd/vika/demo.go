@@ -27,6 +27,7 @@ type demoOptions struct {
 	script       string // non-interactive: "165 1 3507014501900003# 01071985 h"
 	caller       string
 	mute         bool
+	now          string // RFC 3339: the demo's clock starts at this instant (bills, due dates, opening hours)
 }
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -58,10 +59,15 @@ word is keys pressed once the line falls silent ('h' hangs up). Example:
 	f.StringVar(&o.script, "script", "", "run one scripted call and exit (see above)")
 	f.StringVar(&o.caller, "caller", "081234567890", "the caller's number")
 	f.BoolVar(&o.mute, "mute", false, "do not play audio even if a player exists")
+	f.StringVar(&o.now, "now", "", "start the demo's clock at this RFC 3339 instant (e.g. 2026-11-01T00:30:00+07:00): "+
+		"the seeded bills, this month and the due dates follow it; the clock then runs on")
 	return cmd
 }
 
 func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Writer) error {
+	if err := setDemoClock(a, o.now); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if a.cfg.Database.URL == "" {
@@ -113,6 +119,22 @@ func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Wr
 	return err
 }
 
+// setDemoClock makes the app's clock start at --now (RFC 3339) and run on from there, for the demo only: serve
+// always runs on the real clock.
+func setDemoClock(a *app, now string) error {
+	if now == "" {
+		return nil
+	}
+	start, err := time.Parse(time.RFC3339, now)
+	if err != nil {
+		return &ConfigError{Key: "--now", What: fmt.Sprintf("%q is not an RFC 3339 time (expected e.g. 2026-11-01T00:30:00+07:00)", now)}
+	}
+	// The instant only: read in the server's own zone, as time.Now would be, so --now tests what serve does with it.
+	origin := time.Now()
+	a.now = func() time.Time { return start.Add(time.Since(origin)).Local() }
+	return nil
+}
+
 func seedDemo(ctx context.Context, a *app, o demoOptions, out io.Writer) error {
 	st, err := openMigrated(ctx, a.cfg.Database)
 	if err != nil {
@@ -120,7 +142,7 @@ func seedDemo(ctx context.Context, a *app, o demoOptions, out io.Writer) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	rep, err := store.Seed(ctx, st.Pool(), store.SeedOptions{Participants: o.participants, Seed: o.seed})
+	rep, err := store.Seed(ctx, st.Pool(), store.SeedOptions{Participants: o.participants, Seed: o.seed, Now: a.now()})
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+	_ "time/tzdata" // Asia/Jakarta must load on a server or container without a zoneinfo database
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -92,15 +94,21 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		log.Warn("calllog.hash_key is empty: identity hashes use a random key and cannot be searched after a restart")
 	}
 	callLog := store.NewCallLog(st.Pool(), log.Named("calllog"), store.CallLogOptions{SpillPath: spillPath(a.cfg), HashKey: hashKey})
-	defer func() {
+	// Closed while the app still sends new calls to the fallback (runUntilDrained), and here on an early return.
+	closeCallLog := sync.OnceFunc(func() {
 		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := callLog.Close(fctx); err != nil {
 			log.Error("call log not fully flushed", zap.Error(err))
 		}
-	}()
+	})
+	defer closeCallLog()
 
-	opts := []ivr.Option{ivr.WithNotFound(store.ErrNotFound), ivr.WithNode(info.SystemInfo.EntityID)}
+	clock, err := jakartaClock(a)
+	if err != nil {
+		return err
+	}
+	opts := []ivr.Option{ivr.WithNotFound(store.ErrNotFound), ivr.WithNode(info.SystemInfo.EntityID), ivr.WithClock(clock)}
 	if len(hashKey) > 0 {
 		// With a configured key, failed tries per caller number are counted in PostgreSQL, so several vika serve
 		// instances share the limit; without one each process counts its own.
@@ -130,12 +138,14 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	defer stopAdmin()
 
 	log.Info("taking calls", zap.String("app", ac.App))
-	return runUntilDrained(ctx, app, a.drain, log)
+	return runUntilDrained(ctx, app, a.drain, log, closeCallLog)
 }
 
 // runUntilDrained runs the app until ctx ends (SIGTERM), then drains: new calls go to the dialplan's fallback while
 // calls in progress may finish within the drain deadline; those still up then are hung up with the cause logged.
-func runUntilDrained(ctx context.Context, app *ivr.App, drain time.Duration, log *zap.Logger) error {
+// Then beforeStop runs (the call-log flush, up to 10 s with the database down) while the app still answers: a
+// call that reaches the app then is sent to the fallback, never left in Stasis unanswered. Run stops last.
+func runUntilDrained(ctx context.Context, app *ivr.App, drain time.Duration, log *zap.Logger, beforeStop func()) error {
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRun()
 	done := make(chan error, 1)
@@ -152,11 +162,13 @@ func runUntilDrained(ctx context.Context, app *ivr.App, drain time.Duration, log
 	if err != nil {
 		log.Warn("drain deadline reached; remaining calls were hung up", zap.Error(err))
 	}
+	log.Info("drained; flushing the call log (new calls still go to the fallback)")
+	beforeStop()
 	stopRun()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	log.Info("stopped; flushing the call log")
+	log.Info("stopped")
 	return nil
 }
 
@@ -178,6 +190,21 @@ func checkPrompts(ctx context.Context, a *app, ac ARIConfig) error {
 	}
 	return fmt.Errorf("Asterisk at %s lacks %d prompts (first: %s): install them (asterisk-conf/README.md) or set prompts.check=warn",
 		ac.URL, len(missing), missing[0])
+}
+
+// jakartaClock is "now" for bills, due dates and opening hours: the wall clock read in flow.timezone (Asia/Jakarta),
+// whatever the server's own zone. On a server in UTC, time.Now at 00:30 WIB on 1 November is still 31 October, and
+// the caller would hear October's bill and due date.
+func jakartaClock(a *app) (func() time.Time, error) {
+	loc, err := time.LoadLocation(a.cfg.Flow.Timezone)
+	if err != nil {
+		return nil, badKey("flow.timezone", "unknown time zone %q (expected e.g. Asia/Jakarta)", a.cfg.Flow.Timezone)
+	}
+	now := a.now
+	if now == nil {
+		now = time.Now
+	}
+	return func() time.Time { return now().In(loc) }, nil
 }
 
 func spillPath(c Config) string {
