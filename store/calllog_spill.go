@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -24,18 +25,48 @@ func (c *CallLog) spill(events []calllog.Event) {
 		return
 	}
 	if c.opts.SpillPath == "" {
-		c.dropped.Add(int64(len(events)))
+		c.drop(len(events), errors.New("no spool (calllog.spool)"))
 		return
 	}
 	c.spillMu.Lock()
-	err := appendJSONL(c.opts.SpillPath, events)
+	var err error
+	if c.spillBytes() >= c.opts.SpillMaxBytes {
+		err = fmt.Errorf("spool full (%d bytes, the cap)", c.opts.SpillMaxBytes)
+	} else {
+		err = appendJSONL(c.opts.SpillPath, events)
+	}
 	c.spillMu.Unlock()
 	if err != nil {
-		c.dropped.Add(int64(len(events)))
-		c.log.Error("call log: spill failed; events lost", zap.Error(err), zap.Int("events", len(events)))
+		c.drop(len(events), err)
 		return
 	}
 	c.spilled.Add(int64(len(events)))
+}
+
+// drop counts lost events and says so in the log, at most once a second: a supervisor must learn that calls have
+// gaps from the log, not from a complaint.
+func (c *CallLog) drop(n int, why error) {
+	total := c.dropped.Add(int64(n))
+	now := time.Now().UnixNano()
+	last := c.lastDropLog.Load()
+	if now-last < int64(time.Second) || !c.lastDropLog.CompareAndSwap(last, now) {
+		return
+	}
+	c.log.Error("call log: events lost", zap.Error(why), zap.Int("events", n), zap.Int64("lost_total", total))
+}
+
+// spillBytes is the size of the spill files on disk.
+func (c *CallLog) spillBytes() int64 {
+	if c.opts.SpillPath == "" {
+		return 0
+	}
+	var n int64
+	for _, p := range []string{c.opts.SpillPath, c.replayPath()} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
 
 func appendJSONL(path string, events []calllog.Event) error {

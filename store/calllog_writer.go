@@ -24,6 +24,9 @@ type CallLogOptions struct {
 	// SpillPath, when set, is a JSONL file that takes the oldest pending events once MaxPending is reached (instead
 	// of dropping them) and is replayed into the database when it answers again.
 	SpillPath string
+	// SpillMaxBytes caps the spill file (1 GiB): a full disk must not take the host down with it. Past it, events
+	// are dropped, counted and logged.
+	SpillMaxBytes int64
 	// HashKey keys the hash of a raw caller number found in an arrival event (calllog.FieldCaller).
 	HashKey []byte
 }
@@ -34,6 +37,9 @@ func (o CallLogOptions) withDefaults() CallLogOptions {
 	o.BatchSize = cmp(o.BatchSize, 500)
 	o.FlushInterval = cmp(o.FlushInterval, 200*time.Millisecond)
 	o.MaxBackoff = cmp(o.MaxBackoff, 10*time.Second)
+	if o.SpillMaxBytes <= 0 {
+		o.SpillMaxBytes = 1 << 30
+	}
 	return o
 }
 
@@ -51,8 +57,10 @@ type CallLogStats struct {
 	Dropped  int64 // lost: Record's channel full, after Close, or memory and spill both full
 	Spilled  int64 // written to the spill file (and later replayed)
 	Failures int64 // failed database writes (each retried)
-	Buffered int   // in Record's channel now
-	Queued   int   // in memory waiting for the database now
+	// SpillBytes is the size of the spill files now: events waiting on disk for the database.
+	SpillBytes int64
+	Buffered   int // in Record's channel now
+	Queued     int // in memory waiting for the database now
 }
 
 // CallLog writes call events to PostgreSQL. It implements calllog.Sink: Record never blocks. A collector goroutine
@@ -81,6 +89,7 @@ type CallLog struct {
 	stopWrites context.CancelFunc
 
 	recorded, written, dropped, spilled, failures atomic.Int64
+	lastDropLog                                   atomic.Int64 // unix nanoseconds of the last "dropped" log line
 }
 
 var _ calllog.Sink = (*CallLog)(nil)
@@ -99,21 +108,24 @@ func NewCallLog(pool *pgxpool.Pool, logger *zap.Logger, opts CallLogOptions) *Ca
 	return c
 }
 
-// Record queues an event without blocking; when the queue is full the event is dropped and counted.
+// Record queues an event without waiting on the database. When the queue is full, or after Close (a call the
+// draining app sends to the fallback while the log flushes), the event is appended to the spill file at once; only
+// without a spill file, or with it full, is it dropped, counted and logged.
 func (c *CallLog) Record(e calllog.Event) {
 	e = c.scrub(e)
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.closed {
-		c.dropped.Add(1)
-		return
+	if !c.closed {
+		select {
+		case c.in <- e:
+			c.recorded.Add(1)
+			c.mu.RUnlock()
+			return
+		default:
+		}
 	}
-	select {
-	case c.in <- e:
-		c.recorded.Add(1)
-	default:
-		c.dropped.Add(1)
-	}
+	c.mu.RUnlock()
+	c.recorded.Add(1)
+	c.spill([]calllog.Event{e})
 }
 
 // scrub replaces a raw caller number by its mask and keyed hash before the event is queued anywhere (memory, the
@@ -140,7 +152,8 @@ func (c *CallLog) scrub(e calllog.Event) calllog.Event {
 // Stats returns the counters so far.
 func (c *CallLog) Stats() CallLogStats {
 	return CallLogStats{Recorded: c.recorded.Load(), Written: c.written.Load(), Dropped: c.dropped.Load(),
-		Spilled: c.spilled.Load(), Failures: c.failures.Load(), Buffered: len(c.in), Queued: c.queued()}
+		Spilled: c.spilled.Load(), Failures: c.failures.Load(), Buffered: len(c.in), Queued: c.queued(),
+		SpillBytes: c.spillBytes()}
 }
 
 // Close stops taking events and writes what is pending. If ctx ends first (the database is still down), the rest

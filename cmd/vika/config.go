@@ -66,8 +66,11 @@ type PromptsConfig struct {
 type CallLogConfig struct {
 	// HashKey keys the hash that lets a supervisor find the calls of a NIK or card number without storing it.
 	HashKey string `mapstructure:"hash_key"`
-	// Spool is a directory where call-log events wait while the database is unreachable.
+	// Spool is a directory where call-log events wait while the database is unreachable or slower than the calls
+	// (on by default; "off" turns it off).
 	Spool string `mapstructure:"spool"`
+	// SpoolMaxMB caps the spool; past it events are lost, counted (vika_calllog_dropped_total) and logged.
+	SpoolMaxMB int `mapstructure:"spool_max_mb"`
 }
 
 type SimConfig struct {
@@ -106,7 +109,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("prompts.dir", "prompts/sounds")
 	v.SetDefault("prompts.check", "enforce")
 	v.SetDefault("calllog.hash_key", "")
-	v.SetDefault("calllog.spool", "")
+	v.SetDefault("calllog.spool", defaultSpool())
+	v.SetDefault("calllog.spool_max_mb", 1024)
 	v.SetDefault("sim.addr", "127.0.0.1:8088")
 	v.SetDefault("sim.user", "vika")
 	v.SetDefault("sim.password", "")

@@ -93,7 +93,12 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	if len(hashKey) == 0 {
 		log.Warn("calllog.hash_key is empty: identity hashes use a random key and cannot be searched after a restart")
 	}
-	callLog := store.NewCallLog(st.Pool(), log.Named("calllog"), store.CallLogOptions{SpillPath: spillPath(a.cfg), HashKey: hashKey})
+	spool, err := openSpool(a.cfg.CallLog)
+	if err != nil {
+		return err
+	}
+	callLog := store.NewCallLog(st.Pool(), log.Named("calllog"), store.CallLogOptions{SpillPath: spool,
+		SpillMaxBytes: int64(a.cfg.CallLog.SpoolMaxMB) << 20, HashKey: hashKey})
 	// Closed while the app still sends new calls to the fallback (runUntilDrained), and here on an early return.
 	closeCallLog := sync.OnceFunc(func() {
 		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -205,11 +210,4 @@ func jakartaClock(a *app) (func() time.Time, error) {
 		now = time.Now
 	}
 	return func() time.Time { return now().In(loc) }, nil
-}
-
-func spillPath(c Config) string {
-	if c.CallLog.Spool == "" {
-		return ""
-	}
-	return c.CallLog.Spool + "/calllog-spill.jsonl"
 }

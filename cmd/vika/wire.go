@@ -129,7 +129,9 @@ func ivrMetrics(app *ivr.App, cl *store.CallLog) admin.Source {
 		if cl != nil {
 			cs := cl.Stats()
 			w.Counter("vika_calllog_written_total", "Call-log events written to the database.", float64(cs.Written))
-			w.Counter("vika_calllog_dropped_total", "Call-log events lost (buffer full while the database was down).", float64(cs.Dropped))
+			w.Counter("vika_calllog_dropped_total", "Call-log events lost (no spool, or the spool full: calllog.spool_max_mb).", float64(cs.Dropped))
+			w.Counter("vika_calllog_spooled_total", "Call-log events written to the disk spool (replayed when the database keeps up).", float64(cs.Spilled))
+			w.Gauge("vika_calllog_spool_bytes", "Size of the call-log spool on disk.", float64(cs.SpillBytes))
 			w.Gauge("vika_calllog_pending", "Call-log events waiting to be written.", float64(cs.Recorded-cs.Written-cs.Dropped))
 		}
 	}
