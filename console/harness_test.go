@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
 	"github.com/vika-jkn/vika/jkn"
 	"github.com/vika-jkn/vika/prompts"
 	"github.com/vika-jkn/vika/store"
@@ -52,7 +55,8 @@ func newHarness(t *testing.T) *harness {
 	st := storetest.NewDB(t)
 	h := &harness{t: t, st: st, clock: &clock{t: time.Now()}}
 	srv, err := New(Options{Data: st, Sounds: prompts.Sounds(), HashKey: testHashKey, TrustProxy: true,
-		IdleTimeout: 30 * time.Minute, MaxSession: 8 * time.Hour, Now: h.clock.Now, LivePoll: 50 * time.Millisecond})
+		IdleTimeout: 30 * time.Minute, MaxSession: 8 * time.Hour, Now: h.clock.Now, LivePoll: 50 * time.Millisecond,
+		Log: zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,5 +97,5 @@ const overviewEventsSQL = `SELECT
 	coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY (fields ->> 'latency_ms')::float8) FILTER (WHERE kind = 'lookup'), 0),
 	coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY (fields ->> 'latency_ms')::float8) FILTER (WHERE kind = 'lookup'), 0)
 	FROM call_events
-	WHERE kind IN ('menu', 'identity', 'transfer', 'lookup') AND at >= $1 AND at < $2 + interval '4 hours'
+	WHERE kind IN ('menu', 'identity', 'transfer', 'lookup') AND at >= $1::timestamptz AND at < $2::timestamptz + interval '4 hours'
 	AND call_id IN (SELECT id FROM calls WHERE started_at >= $1 AND started_at < $2)`
