@@ -92,6 +92,12 @@ func timeline(events []calllog.Event) []step {
 		case calllog.KindKey:
 			st.What = text(f, calllog.FieldDigit)
 			if st.What == "x" {
+				// A run of masked digits reads as one step: "16 digits", not sixteen rows of dots.
+				if n := len(steps); n > 0 && steps[n-1].Kind == "key" && strings.HasPrefix(steps[n-1].What, "•") {
+					steps[n-1].What += "•"
+					steps[n-1].Detail = fmt.Sprintf("%d digits of a NIK, card number or birth date (not logged)", len([]rune(steps[n-1].What)))
+					continue
+				}
 				st.What, st.Detail = "•", "a digit of a NIK, card number or birth date (not logged)"
 			}
 		case calllog.KindMenu:

@@ -170,9 +170,13 @@ func TestASupervisorFindsACallByNIKInTheBrowserAndHearsIt(t *testing.T) {
 		chromedp.WaitVisible(css(`form.filters`)))
 
 	run("open Live", chromedp.Navigate(base+"/live"), chromedp.WaitVisible(css(`#live`)))
-	call, err := ph.Dial(ctx, "021165", caller)
+	// The call's steps get a deadline of their own, so a lost prompt fails here with the transcript, not at the
+	// browser's deadline.
+	callCtx, cancelCall := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelCall()
+	call, err := ph.Dial(callCtx, "021165", caller)
 	if err == nil {
-		_, err = call.WaitPrompt(ctx, "main-menu")
+		_, err = call.WaitPrompt(callCtx, "main-menu")
 	}
 	if err != nil {
 		t.Fatalf("the call: %v", err)
@@ -184,14 +188,14 @@ func TestASupervisorFindsACallByNIKInTheBrowserAndHearsIt(t *testing.T) {
 		{"", "1"}, {"enter-id", sample.NIK + "#"}, {"enter-birthdate", birth}, {"after-readout-menu", ""},
 	} {
 		if err == nil && step.wait != "" {
-			_, err = call.WaitPrompt(ctx, step.wait)
+			_, err = call.WaitPrompt(callCtx, step.wait)
 		}
 		if err == nil && step.keys != "" {
-			err = call.Press(ctx, step.keys)
+			err = call.Press(callCtx, step.keys)
 		}
 	}
 	if err == nil {
-		err = call.Hangup(ctx)
+		err = call.Hangup(callCtx)
 	}
 	if err != nil {
 		t.Fatalf("the call: %v\n%s", err, call.Transcript())
