@@ -15,7 +15,6 @@ import (
 
 	"github.com/vika-jkn/vika/asterisksim/lab"
 	"github.com/vika-jkn/vika/asterisksim/sipphone"
-	"github.com/vika-jkn/vika/store"
 )
 
 var (
@@ -126,5 +125,3 @@ func appRegistered(tg lab.Target) bool {
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
-
-type testDB struct{ *store.Store }

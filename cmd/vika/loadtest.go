@@ -24,6 +24,7 @@ type loadOptions struct {
 	speed        float64
 	participants int
 	attachURL    string
+	sipAddr      string // place the calls over SIP to this Asterisk (loadtest_sip.go)
 	noApp        bool
 }
 
@@ -41,6 +42,9 @@ Latencies are measured by the caller from ARI events: answer = dial to the first
 receiving the last key of an entry to the next prompt starting; call = dial to hang-up.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.sipDefaults(); err != nil {
+				return err
+			}
 			if o.calls < 1 || o.concurrency < 1 || o.speed <= 0 {
 				return errors.New("--calls, --concurrency and --speed must be positive")
 			}
@@ -54,6 +58,7 @@ receiving the last key of an entry to the next prompt starting; call = dial to h
 	f.IntVar(&o.participants, "participants", 20000, "synthetic participants to seed")
 	f.StringVar(&o.attachURL, "ari-url", "", "attach to a running ARI server (vika sim or Asterisk); credentials from ari.user/ari.password")
 	f.BoolVar(&o.noApp, "no-app", false, "do not run the app here (a vika serve already handles the calls)")
+	f.StringVar(&o.sipAddr, "sip", "", "place the calls over SIP to this Asterisk (HOST:PORT of its PJSIP transport), which runs VIKA's dialplan; needs --ari-url of the same Asterisk for the app")
 	return cmd
 }
 
@@ -93,7 +98,17 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	}
 	defer ph.Close()
 
-	res := runCalls(ctx, ph, o, samples)
+	dial := func(ctx context.Context, number, caller string) (loadCall, error) {
+		c, err := ph.Dial(ctx, number, caller)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	if o.sipAddr != "" {
+		dial = sipDialer(o.sipAddr)
+	}
+	res := runCalls(ctx, dial, o, samples)
 	res.report(out, o)
 	cancel()
 	if served != nil {
@@ -134,7 +149,17 @@ type loadResults struct {
 	heapBefore, heapPeak  uint64
 }
 
-func runCalls(ctx context.Context, ph *phone.Phone, o loadOptions, samples []store.Sample) *loadResults {
+// loadCall is one caller's call, over ARI (phone.Call) or SIP (sipphone.Call).
+type loadCall interface {
+	WaitPrompt(ctx context.Context, id string) (phone.Heard, error)
+	Press(ctx context.Context, keys string, opts ...phone.PressOption) error
+	Hangup(ctx context.Context) error
+	Transcript() phone.Transcript
+}
+
+type loadDialer func(ctx context.Context, number, caller string) (loadCall, error)
+
+func runCalls(ctx context.Context, dial loadDialer, o loadOptions, samples []store.Sample) *loadResults {
 	r := &loadResults{}
 	r.heapBefore = heapInUse()
 	sem := make(chan struct{}, o.concurrency)
@@ -146,7 +171,7 @@ func runCalls(ctx context.Context, ph *phone.Phone, o loadOptions, samples []sto
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r.add(oneLoadCall(ctx, ph, i, samples[i%len(samples)], o.speed))
+			r.add(oneLoadCall(ctx, dial, i, samples[i%len(samples)], o.speed))
 		}()
 	}
 	wg.Wait()
@@ -156,11 +181,11 @@ func runCalls(ctx context.Context, ph *phone.Phone, o loadOptions, samples []sto
 }
 
 // oneLoadCall is a complete caller: greeting, a service, NIK, birth date, readout, hang-up.
-func oneLoadCall(ctx context.Context, ph *phone.Phone, i int, s store.Sample, speed float64) (phone.Transcript, error) {
+func oneLoadCall(ctx context.Context, dial loadDialer, i int, s store.Sample, speed float64) (phone.Transcript, error) {
 	entry, service := []string{"165", "021165"}[i%2], []string{"1", "2"}[i/2%2]
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(float64(3*time.Minute)/speed)+10*time.Second)
 	defer cancel()
-	call, err := ph.Dial(ctx, entry, fmt.Sprintf("0812%08d", i))
+	call, err := dial(ctx, entry, fmt.Sprintf("0812%08d", i))
 	if err != nil {
 		return phone.Transcript{}, err
 	}
@@ -247,8 +272,8 @@ func heapInUse() uint64 {
 }
 
 func (r *loadResults) report(w io.Writer, o loadOptions) {
-	fmt.Fprintf(w, "calls: %d ok, %d failed, in %s (%.1f calls/s), %d at once, simulator speed %gx\n",
-		r.ok.Load(), r.failed.Load(), r.elapsed.Round(time.Millisecond), float64(r.ok.Load())/r.elapsed.Seconds(), o.concurrency, o.speed)
+	fmt.Fprintf(w, "calls: %d ok, %d failed, in %s (%.1f calls/s), %d at once, %s\n",
+		r.ok.Load(), r.failed.Load(), r.elapsed.Round(time.Millisecond), float64(r.ok.Load())/r.elapsed.Seconds(), o.concurrency, o.transport())
 	fmt.Fprintf(w, "%-14s %8s %8s %8s %8s %6s\n", "latency", "p50", "p95", "p99", "max", "n")
 	for _, row := range []struct {
 		name string
@@ -260,8 +285,8 @@ func (r *loadResults) report(w io.Writer, o loadOptions) {
 	if r.heapPeak > r.heapBefore {
 		perCall = float64(r.heapPeak-r.heapBefore) / float64(o.concurrency) / 1024
 	}
-	fmt.Fprintf(w, "memory: peak heap %.1f MiB (+%.1f KiB per concurrent call, simulator + app + callers in one process), peak goroutines %d\n",
-		float64(r.heapPeak)/(1<<20), perCall, r.peakGoroutines)
+	fmt.Fprintf(w, "memory: peak heap %.1f MiB (+%.1f KiB per concurrent call, %s in one process), peak goroutines %d\n",
+		float64(r.heapPeak)/(1<<20), perCall, o.inProcess(), r.peakGoroutines)
 }
 
 func pct(d []time.Duration, p int) string {
