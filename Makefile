@@ -14,9 +14,12 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/vika
 
-# Every test, against a real PostgreSQL and the simulated Asterisk.
+# Every test, against a real PostgreSQL and the simulated Asterisk, and, when ../shared/asterisk-lab is beside the
+# checkout, a real Asterisk 22.10.1 node loaded with asterisk-conf/ (scripts/with-lab.sh; it is stopped at the end).
+# The report lists the real-Asterisk and SIP tests by name, so a run that skipped them shows it.
 test:
-	scripts/with-postgres.sh $(GO) test $(TESTFLAGS) $(PKGS)
+	$(GO) build -o bin/testreport ./scripts/testreport
+	scripts/with-lab.sh scripts/with-postgres.sh bash -o pipefail -c '$(GO) test $(TESTFLAGS) -json $(PKGS) | bin/testreport'
 
 vet:
 	$(GO) vet $(PKGS)
