@@ -45,9 +45,10 @@ trap cleanup EXIT INT TERM
 
 "${runas[@]}" "$pgbin/initdb" -D "$dir/data" -U vika --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-"${runas[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+# Detached: its own session, stdin from /dev/null, output to the log, so it holds no pipe or terminal of ours.
+setsid -w "${runas[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB" \
-  start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  start </dev/null >/dev/null 2>&1 || { cat "$dir/server.log" >&2; exit 1; }
 
 export DATABASE_URL="postgres://vika@127.0.0.1:$port/postgres?sslmode=disable"
 echo "with-postgres: throwaway PostgreSQL on 127.0.0.1:$port ($dir)" >&2
