@@ -46,6 +46,19 @@ func (m *MetricsWriter) CounterVec(name, help string, samples map[string]float64
 	}
 }
 
+// GaugeVec writes a gauge with one sample per label value (per node, for instance).
+func (m *MetricsWriter) GaugeVec(name, help string, samples map[string]float64, label string) {
+	m.header(name, help, "gauge")
+	keys := make([]string, 0, len(samples))
+	for k := range samples {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m.sample(name, Labels{label: k}, samples[k])
+	}
+}
+
 // Histogram writes a histogram from cumulative bucket counts (upper bound in seconds → count ≤ bound).
 func (m *MetricsWriter) Histogram(name, help string, bounds []float64, cumulative []uint64, count uint64, sum float64) {
 	m.header(name, help, "histogram")

@@ -33,6 +33,8 @@ type ARIConfig struct {
 	User     string `mapstructure:"user"`
 	Password string `mapstructure:"password"`
 	App      string `mapstructure:"app"`
+	// Nodes, when set, replaces url/ws_url: one ARI connection per Asterisk node (nodes.go).
+	Nodes []ARINode `mapstructure:"nodes"`
 }
 
 type DatabaseConfig struct {
@@ -184,6 +186,12 @@ func (c *Config) Validate(need ...Section) error {
 }
 
 func (c *Config) validateARI() error {
+	if err := c.validateApp(); err != nil {
+		return err
+	}
+	if len(c.ARI.Nodes) > 0 {
+		return c.validateNodes()
+	}
 	if err := httpURL("ari.url", c.ARI.URL); err != nil {
 		return err
 	}
@@ -199,8 +207,12 @@ func (c *Config) validateARI() error {
 	if c.ARI.Password == "" {
 		return badKey("ari.password", "missing (set VIKA_ARI_PASSWORD; it is never logged)")
 	}
+	return nil
+}
+
+func (c *Config) validateApp() error {
 	if c.ARI.App == "" || strings.ContainsAny(c.ARI.App, " ,/?&") {
-		return badKey("ari.app", "%q is not a Stasis application name (expected e.g. vika, as in Stasis(vika,mobile))", c.ARI.App)
+		return badKey("ari.app", "%q is not a Stasis application name (expected e.g. vika, or vika-a and vika-b for two instances, as in Stasis(vika-a,mobile))", c.ARI.App)
 	}
 	return nil
 }
@@ -280,6 +292,12 @@ func hostPort(key, addr string) error {
 func (c Config) redacted() Config {
 	if c.ARI.Password != "" {
 		c.ARI.Password = "***"
+	}
+	c.ARI.Nodes = append([]ARINode(nil), c.ARI.Nodes...) // a copy: the caller's config keeps its passwords
+	for i := range c.ARI.Nodes {
+		if c.ARI.Nodes[i].Password != "" {
+			c.ARI.Nodes[i].Password = "***"
+		}
 	}
 	if c.Sim.Password != "" {
 		c.Sim.Password = "***"

@@ -8,6 +8,7 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Jakarta must load on a server or container without a zoneinfo database
 
+	"github.com/CyCoreSystems/ari/v5"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -70,25 +71,6 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	}
 	defer st.Close()
 
-	client, err := connectARI(ctx, ac, ac.App, connectTimeout)
-	if err != nil {
-		return err
-	}
-	// The client is deliberately not closed: in ari v5.3.1, Client.Close cancels the reconnect loop and then both
-	// write the client's `connected` flag (a data race the race detector reports). serve returns only to exit, and
-	// the process's end closes the WebSocket; in-process users (tests, demo) give each simulator its own password so
-	// the leftover loop, retrying once a second, can never attach to a later server.
-	info, err := client.Asterisk().Info(nil)
-	if err != nil {
-		return fmt.Errorf("asterisk info: %w", err)
-	}
-	log.Info("connected to Asterisk", zap.String("url", ac.URL), zap.String("version", info.SystemInfo.Version),
-		zap.String("node", info.SystemInfo.EntityID), zap.String("app", ac.App))
-
-	if err := checkPrompts(ctx, a, ac); err != nil {
-		return err
-	}
-
 	hashKey := []byte(a.cfg.CallLog.HashKey)
 	if len(hashKey) == 0 {
 		log.Warn("calllog.hash_key is empty: identity hashes use a random key and cannot be searched after a restart")
@@ -113,56 +95,87 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	if err != nil {
 		return err
 	}
-	opts := []ivr.Option{ivr.WithNotFound(store.ErrNotFound), ivr.WithNode(info.SystemInfo.EntityID), ivr.WithClock(clock)}
+	opts := []ivr.Option{ivr.WithNotFound(store.ErrNotFound), ivr.WithClock(clock)}
+	// One limiter for every node: a caller who fails on one node must not start afresh on the next.
+	var limiter ivr.CallerLimiter = ivr.NewMemoryLimiter(flow.Limits.FailedPerCaller, flow.Limits.CallerWindow)
 	if len(hashKey) > 0 {
 		// With a configured key, failed tries per caller number are counted in PostgreSQL, so several vika serve
 		// instances share the limit; without one each process counts its own.
-		limiter := store.NewCallerLimiter(st.Pool(), hashKey, flow.Limits.FailedPerCaller, flow.Limits.CallerWindow)
-		opts = append(opts, ivr.WithHashKey(hashKey), ivr.WithCallerLimiter(limiter))
+		limiter = store.NewCallerLimiter(st.Pool(), hashKey, flow.Limits.FailedPerCaller, flow.Limits.CallerWindow)
+		opts = append(opts, ivr.WithHashKey(hashKey))
 	}
-	app := ivr.New(client, flow, st, callLog, log, opts...)
+	opts = append(opts, ivr.WithCallerLimiter(limiter))
+
+	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
+	// calls to the fallback) while they drain and the call log is flushed.
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	runs := &appRuns{done: make(chan error, len(ac.nodes()))}
+	set := &nodeSet{
+		build: func(n *ariNode, client ari.Client, node string) *ivr.App {
+			return ivr.New(client, flow, st, callLog, n.log, append(opts, ivr.WithNode(node))...)
+		},
+		run: func(app *ivr.App) { runs.start(runCtx, app) },
+	}
+	if err := connectNodes(ctx, a, ac.nodes(), connectTimeout, set); err != nil {
+		return err
+	}
 
 	h := admin.NewHandler()
 	h.SetLogger(log.Named("admin"))
 	h.AddCheck("database", st.Ping)
-	h.AddCheck("ari", func(context.Context) error {
-		_, err := client.Asterisk().Info(nil)
-		return err
-	})
+	set.addChecks(h, len(ac.Nodes) == 0)
 	h.AddCheck("taking calls", func(context.Context) error {
-		if app.Draining() {
-			return admin.Unready("draining", errors.New("new calls go to the dialplan's fallback"))
+		for _, app := range set.apps() {
+			if app.Draining() {
+				return admin.Unready("draining", errors.New("new calls go to the dialplan's fallback"))
+			}
 		}
 		return nil
 	})
-	h.AddSource(ivrMetrics(app, callLog))
+	h.AddSource(set.metrics(callLog))
 	stopAdmin, err := serveAdmin(ctx, a.cfg.Admin.Addr, h, log)
 	if err != nil {
 		return err
 	}
 	defer stopAdmin()
 
-	log.Info("taking calls", zap.String("app", ac.App))
-	return runUntilDrained(ctx, app, a.drain, log, closeCallLog)
+	log.Info("taking calls", zap.String("app", ac.App), zap.Int("nodes", len(set.nodes)))
+	return runUntilDrained(ctx, set.apps, runs, stopRun, a.drain, log, closeCallLog)
 }
 
-// runUntilDrained runs the app until ctx ends (SIGTERM), then drains: new calls go to the dialplan's fallback while
+// appRuns runs the nodes' apps and reports the first that stops by itself.
+type appRuns struct {
+	wg   sync.WaitGroup
+	done chan error
+}
+
+func (r *appRuns) start(ctx context.Context, app *ivr.App) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		if err := app.Run(ctx); ctx.Err() == nil {
+			r.done <- fmt.Errorf("%s stopped: %w", app, err)
+		}
+	}()
+}
+
+// runUntilDrained runs the apps until ctx ends (SIGTERM), then drains: new calls go to the dialplan's fallback while
 // calls in progress may finish within the drain deadline; those still up then are hung up with the cause logged.
-// Then beforeStop runs (the call-log flush, up to 10 s with the database down) while the app still answers: a
-// call that reaches the app then is sent to the fallback, never left in Stasis unanswered. Run stops last.
-func runUntilDrained(ctx context.Context, app *ivr.App, drain time.Duration, log *zap.Logger, beforeStop func()) error {
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRun()
-	done := make(chan error, 1)
-	go func() { done <- app.Run(runCtx) }()
+// Then beforeStop runs (the call-log flush, up to 10 s with the database down) while the apps still answer: a
+// call that reaches an app then is sent to the fallback, never left in Stasis unanswered. stopRun stops the apps last.
+func runUntilDrained(ctx context.Context, apps func() []*ivr.App, runs *appRuns, stopRun func(), drain time.Duration,
+	log *zap.Logger, beforeStop func()) error {
 	select {
-	case err := <-done:
+	case err := <-runs.done:
+		stopRun()
+		runs.wg.Wait()
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("draining: no new calls; waiting for calls in progress", zap.Duration("deadline", drain))
 	dctx, cancel := context.WithTimeout(context.Background(), drain)
-	err := app.Drain(dctx)
+	err := drainAll(dctx, apps())
 	cancel()
 	if err != nil {
 		log.Warn("drain deadline reached; remaining calls were hung up", zap.Error(err))
@@ -170,8 +183,11 @@ func runUntilDrained(ctx context.Context, app *ivr.App, drain time.Duration, log
 	log.Info("drained; flushing the call log (new calls still go to the fallback)")
 	beforeStop()
 	stopRun()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+	runs.wg.Wait()
+	select {
+	case err := <-runs.done:
 		return err
+	default:
 	}
 	log.Info("stopped")
 	return nil

@@ -116,24 +116,21 @@ func serveAdmin(ctx context.Context, addr string, h http.Handler, log *zap.Logge
 	}, nil
 }
 
-// ivrMetrics publishes the IVR's and the call log's counters.
-func ivrMetrics(app *ivr.App, cl *store.CallLog) admin.Source {
-	return func(w *admin.MetricsWriter) {
-		s := app.Stats().Snapshot()
-		w.Gauge("vika_calls_active", "Calls in progress.", float64(s.CallsActive))
-		w.Counter("vika_calls_started_total", "Calls that entered the app.", float64(s.CallsTotal))
-		w.CounterVec("vika_calls_ended_total", "Calls ended, by outcome.", toFloat(s.Outcomes), "outcome")
-		w.CounterVec("vika_lookups_total", "Participant look-ups, by outcome.", toFloat(s.Lookups), "outcome")
-		h := s.LookupLatency
-		w.Histogram("vika_lookup_seconds", "Participant look-up latency.", h.Bounds, h.Cumulative, h.Count, h.Sum)
-		if cl != nil {
-			cs := cl.Stats()
-			w.Counter("vika_calllog_written_total", "Call-log events written to the database.", float64(cs.Written))
-			w.Counter("vika_calllog_dropped_total", "Call-log events lost (no spool, or the spool full: calllog.spool_max_mb).", float64(cs.Dropped))
-			w.Counter("vika_calllog_spooled_total", "Call-log events written to the disk spool (replayed when the database keeps up).", float64(cs.Spilled))
-			w.Gauge("vika_calllog_spool_bytes", "Size of the call-log spool on disk.", float64(cs.SpillBytes))
-			w.Gauge("vika_calllog_pending", "Call-log events waiting to be written.", float64(cs.Recorded-cs.Written-cs.Dropped))
-		}
+// writeIVRMetrics writes the IVR's counters in s (one node's, or summed over the nodes) and the call log's.
+func writeIVRMetrics(w *admin.MetricsWriter, s ivr.StatsSnapshot, cl *store.CallLog) {
+	w.Gauge("vika_calls_active", "Calls in progress.", float64(s.CallsActive))
+	w.Counter("vika_calls_started_total", "Calls that entered the app.", float64(s.CallsTotal))
+	w.CounterVec("vika_calls_ended_total", "Calls ended, by outcome.", toFloat(s.Outcomes), "outcome")
+	w.CounterVec("vika_lookups_total", "Participant look-ups, by outcome.", toFloat(s.Lookups), "outcome")
+	h := s.LookupLatency
+	w.Histogram("vika_lookup_seconds", "Participant look-up latency.", h.Bounds, h.Cumulative, h.Count, h.Sum)
+	if cl != nil {
+		cs := cl.Stats()
+		w.Counter("vika_calllog_written_total", "Call-log events written to the database.", float64(cs.Written))
+		w.Counter("vika_calllog_dropped_total", "Call-log events lost (no spool, or the spool full: calllog.spool_max_mb).", float64(cs.Dropped))
+		w.Counter("vika_calllog_spooled_total", "Call-log events written to the disk spool (replayed when the database keeps up).", float64(cs.Spilled))
+		w.Gauge("vika_calllog_spool_bytes", "Size of the call-log spool on disk.", float64(cs.SpillBytes))
+		w.Gauge("vika_calllog_pending", "Call-log events waiting to be written.", float64(cs.Recorded-cs.Written-cs.Dropped))
 	}
 }
 
