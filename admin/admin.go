@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"go.uber.org/zap"
 )
 
@@ -58,6 +60,7 @@ type Handler struct {
 	mu      sync.RWMutex
 	checks  map[string]Check
 	sources []Source
+	gather  prometheus.Gatherer // the client_golang registry (package metrics), written before the sources
 	mux     *http.ServeMux
 	timeout time.Duration
 	log     *zap.Logger
@@ -93,6 +96,36 @@ func (h *Handler) AddSource(s Source) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.sources = append(h.sources, s)
+}
+
+// SetGatherer makes /metrics start with what g gathers (the registry of package metrics); sources follow it.
+func (h *Handler) SetGatherer(g prometheus.Gatherer) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.gather = g
+}
+
+// Ready runs every check as /readyz does and reports whether all pass (vika_ready), without logging.
+func (h *Handler) Ready(ctx context.Context) bool {
+	h.mu.RLock()
+	checks := make([]Check, 0, len(h.checks))
+	for _, c := range h.checks {
+		checks = append(checks, c)
+	}
+	h.mu.RUnlock()
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	failed := make(chan bool, len(checks))
+	for _, c := range checks {
+		go func() { failed <- c(ctx) != nil }()
+	}
+	ok := true
+	for range checks {
+		if <-failed {
+			ok = false
+		}
+	}
+	return ok
 }
 
 // Handle mounts another handler (the supervisor console, say) on the same listener.
@@ -174,8 +207,21 @@ func (h *Handler) logChanges(names []string, errs []error) {
 func (h *Handler) metrics(w http.ResponseWriter, _ *http.Request) {
 	h.mu.RLock()
 	sources := append([]Source(nil), h.sources...)
+	gather := h.gather
 	h.mu.RUnlock()
 	mw := &MetricsWriter{}
+	if gather != nil {
+		mfs, err := gather.Gather()
+		if err != nil {
+			h.log.Warn("metrics: gather", zap.Error(err)) // partial results are still written, as promhttp does
+		}
+		enc := expfmt.NewEncoder(&mw.buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+		mw.skip = make(map[string]bool, len(mfs))
+		for _, mf := range mfs {
+			_ = enc.Encode(mf) // writes to a bytes.Buffer: cannot fail
+			mw.skip[mf.GetName()] = true
+		}
+	}
 	for _, s := range sources {
 		s(mw)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 	"time"
 
 	"go.uber.org/zap"
@@ -116,5 +118,42 @@ func TestMetricsAreServedInPrometheusTextFormat(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
+	}
+}
+
+func TestARegistryFamilyReplacesASourcesFamilyOfTheSameName(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "vika_calls_active", Help: "Calls in progress."})
+	g.Set(5)
+	reg.MustRegister(g)
+	h := NewHandler()
+	h.AddSource(func(w *MetricsWriter) {
+		w.Gauge("vika_calls_active", "Calls in progress (old).", 3)
+		w.Gauge("vika_node_calls_active", "Per node.", 2)
+	})
+	h.SetGatherer(reg)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	_, body := get(t, srv, "/metrics")
+	if strings.Count(body, "# TYPE vika_calls_active ") != 1 || !strings.Contains(body, "vika_calls_active 5\n") ||
+		strings.Contains(body, "vika_calls_active 3") {
+		t.Errorf("vika_calls_active should appear once, from the registry:\n%s", body)
+	}
+	if !strings.Contains(body, "vika_node_calls_active 2\n") {
+		t.Errorf("the source's other families should follow:\n%s", body)
+	}
+}
+
+func TestReadyIsFalseWhenAnyCheckFails(t *testing.T) {
+	t.Parallel()
+	h := NewHandler()
+	h.AddCheck("database", func(context.Context) error { return nil })
+	if !h.Ready(context.Background()) {
+		t.Fatal("one passing check: want ready")
+	}
+	h.AddCheck("ari", func(context.Context) error { return errors.New("refused") })
+	if h.Ready(context.Background()) {
+		t.Fatal("a failing check: want not ready")
 	}
 }

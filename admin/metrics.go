@@ -12,12 +12,19 @@ import (
 // counters and gauges vika exposes do not justify the client library's registry and its dependencies.
 type MetricsWriter struct {
 	buf bytes.Buffer
+	// skip are families the client_golang registry already wrote (SetGatherer); a source's family of the same name
+	// is left out, since an exposition may hold a name once.
+	skip     map[string]bool
+	skipping bool // the family being written is in skip
 }
 
 // Labels are a metric's label pairs.
 type Labels map[string]string
 
 func (m *MetricsWriter) header(name, help, kind string) {
+	if m.skipping = m.skip[name]; m.skipping {
+		return
+	}
 	fmt.Fprintf(&m.buf, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
 }
 
@@ -71,6 +78,9 @@ func (m *MetricsWriter) Histogram(name, help string, bounds []float64, cumulativ
 }
 
 func (m *MetricsWriter) sample(name string, l Labels, v float64) {
+	if m.skipping {
+		return
+	}
 	m.buf.WriteString(name)
 	if len(l) > 0 {
 		keys := make([]string, 0, len(l))

@@ -30,6 +30,7 @@ type App struct {
 	notFound []error
 	node     string
 	stats    *Stats
+	obs      Observer
 	// sub is taken in New, not in Run: the client's WebSocket is already up, and a StasisStart that reached the bus
 	// before anyone subscribed would be dropped, leaving that caller in silence.
 	sub ari.Subscription
@@ -88,6 +89,7 @@ func New(client ari.Client, flow *dialplan.Flow, dir Directory, sink calllog.Sin
 		clock:          time.Now,
 		notFound:       []error{ErrNotFound},
 		stats:          newStats(),
+		obs:            nopObserver{},
 		requestTimeout: defaultRequestTimeout,
 		sessions:       map[string]*session{},
 

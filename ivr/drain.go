@@ -58,6 +58,7 @@ func (a *App) stopSessions() int {
 func (s *session) refuse() {
 	defer s.stop()
 	s.app.stats.callStarted()
+	s.app.obs.CallStarted(s.entryName)
 	s.recordArrival()
 	s.outcome = OutcomeRefused
 	if !s.fallBack("draining") {

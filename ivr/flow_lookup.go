@@ -97,6 +97,7 @@ func (s *session) lookUp() (jkn.Member, string, error) {
 		calllog.FieldOutcome: outcome, calllog.FieldLatencyMS: a.took.Milliseconds(), calllog.FieldKind: kind.String(),
 	})
 	s.app.stats.lookedUp(outcome, a.took)
+	s.app.obs.LookedUp(outcome, a.took)
 	if rest := l.MinDuration - time.Since(begin); rest > 0 {
 		if err := s.pause(rest); err != nil {
 			return jkn.Member{}, "", err

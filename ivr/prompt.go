@@ -59,6 +59,10 @@ func (s *session) say(ids ...[]string) error {
 func (s *session) startPrompt(id string) (*prompt, error) {
 	s.pbSeq++
 	p := &prompt{id: id, playbackID: s.rec.callID + "-" + strconv.Itoa(s.pbSeq), posted: time.Now()}
+	if !s.lastKeyAt.IsZero() {
+		s.app.obs.KeyResponse(p.posted.Sub(s.lastKeyAt))
+		s.lastKeyAt = time.Time{}
+	}
 	s.playbacks[p.playbackID] = p
 	if err := s.do(func() error { _, err := s.ch.Play(p.playbackID, prompts.MediaURI(id)); return err }); err != nil {
 		delete(s.playbacks, p.playbackID)
@@ -115,6 +119,7 @@ func (s *session) promptFinished(playbackID, state string) {
 	failed := state == "failed"
 	if failed {
 		s.promptErrors++
+		s.app.obs.PromptFailed(PromptFailedSound)
 	}
 	s.endPrompt(p, time.Now(), false, failed)
 }

@@ -127,6 +127,7 @@ func (a *App) startRecovered(ctx context.Context, data *ari.ChannelData) bool {
 func (s *session) rescue() {
 	defer s.stop()
 	s.app.stats.callStarted()
+	s.app.obs.CallStarted(s.entryName)
 	s.recordArrival()
 	s.outcome = OutcomeRecovered
 	if !s.fallBack("stranded") {

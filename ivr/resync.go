@@ -29,6 +29,7 @@ func (s *session) checkPrompt(p *prompt) error {
 	pb := s.flow.Playback
 	if !p.started.IsZero() && !now.Before(p.started.Add(pb.Max)) {
 		s.promptErrors++
+		s.app.obs.PromptFailed(PromptOverran)
 		s.log.Warn("ivr: prompt still playing at playback.max; stopped", zap.String("prompt", p.id))
 		s.stopPrompt(p, false)
 		return nil
@@ -44,16 +45,37 @@ func (s *session) checkPrompt(p *prompt) error {
 		p.checkAt = earliest(now.Add(p.interval), p.started.Add(pb.Max))
 		return nil
 	case ariStatus(err) == http.StatusNotFound:
-		if err := s.channelGone(true); err != nil {
+		// Most often the playback has just finished and its PlaybackFinished is still on its way: Asterisk sends
+		// the event before it forgets the playback, but the REST answer can overtake it on its way through the
+		// WebSocket, the client's bus and this call's mailbox. The event is given playback.start to arrive (the
+		// patience already given a prompt to start); only one that has not come by then was really lost.
+		if err := s.awaitPromptEnd(p, now.Add(pb.Start)); err != nil || p.done {
 			return err
 		}
+		if err := s.channelGone(true); err != nil || p.done {
+			return err
+		}
+		s.app.obs.PromptFailed(PromptEventsLost)
 		s.log.Warn("ivr: prompt ended without its events (event stream interrupted?)", zap.String("prompt", p.id))
 		s.endPrompt(p, now, false, false)
 		return nil
 	}
 	s.promptErrors++
+	s.app.obs.PromptFailed(PromptNotStarted)
 	s.log.Warn("ivr: prompt did not start in time; stopped", zap.String("prompt", p.id))
 	s.stopPrompt(p, false)
+	return nil
+}
+
+// awaitPromptEnd observes events until p is done or the deadline passes.
+func (s *session) awaitPromptEnd(p *prompt, deadline time.Time) error {
+	for !p.done {
+		if _, err := s.wait(deadline); errors.Is(err, errTimeout) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

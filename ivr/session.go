@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -34,6 +35,7 @@ type session struct {
 	swallow   time.Time          // a # until then is the habit of ending an entry that already ended by itself
 	playbacks map[string]*prompt // in flight, by playback id
 	pbSeq     int
+	lastKeyAt time.Time // the caller's last key not yet answered by a prompt (the key-response metric)
 
 	callerHungUp   bool // ChannelHangupRequest or ChannelDestroyed seen, not asked for by this app
 	asteriskHungUp bool // Asterisk itself hung the channel up (a restart), not the caller
@@ -86,6 +88,7 @@ func newSession(a *App, ch *ari.ChannelHandle, e *ari.StasisStart) *session {
 func (s *session) run() {
 	defer s.stop()
 	s.app.stats.callStarted()
+	s.app.obs.CallStarted(s.entryName)
 	s.recordArrival()
 	err := s.answer()
 	if err == nil {
@@ -107,6 +110,7 @@ func (s *session) answer() error {
 	if err := s.do(s.ch.Answer); err != nil {
 		return s.restErr("answer", err)
 	}
+	s.app.obs.Answered(time.Since(s.began))
 	if err := s.do(func() error { return s.ch.SetVariable("CHANNEL(language)", "id") }); err != nil {
 		return s.restErr("set language", err)
 	}
@@ -170,6 +174,7 @@ func (s *session) observe(e ari.Event) error {
 	switch v := e.(type) {
 	case *ari.ChannelDtmfReceived:
 		s.keys = append(s.keys, key{digit: v.Digit, at: time.Now()})
+		s.lastKeyAt = time.Now()
 	case *ari.PlaybackStarted:
 		s.promptStarted(v.Playback.ID)
 	case *ari.PlaybackFinished:
@@ -213,6 +218,8 @@ func (s *session) hungUp(cause int, soft bool) {
 // (404) or out of Stasis (409), usually because the caller just hung up and the events saying so are on their way:
 // wait briefly for them, so the call log says "the caller hung up" rather than "error".
 func (s *session) restErr(what string, err error) error {
+	op, _, _ := strings.Cut(what, " ") // "play <prompt id>": the operation only, never an id
+	s.app.obs.RESTError(op)
 	deadline := time.Now().Add(s.flow.Playback.Start)
 	for {
 		_, werr := s.wait(deadline)
@@ -257,6 +264,7 @@ func (s *session) finish(err error) {
 		calllog.FieldDurationMS: dur.Milliseconds(), calllog.FieldOutcome: s.outcome,
 	})
 	s.app.stats.callEnded(s.outcome)
+	s.app.obs.CallEnded(s.entryName, s.outcome, dur)
 	s.log.Info("ivr: call ended", zap.String("outcome", s.outcome), zap.String("hung_up_by", by),
 		zap.Duration("duration", dur), zap.Int("lookups", s.verify.lookups), zap.Int("prompt_errors", s.promptErrors),
 		// Not "caller": zap's source location already takes that key, and a log pipeline keeps one of the two.

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/viper"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/vika-jkn/vika/metrics"
 )
 
 // app carries what every command shares once the configuration is loaded: the validated Config and the logger.
@@ -27,6 +29,8 @@ type app struct {
 	drain time.Duration
 	// now is the wall clock: time.Now, or the demo's --now moving on from the instant given.
 	now func() time.Time
+	// metrics is the registry of the running serve (set by runServe), which loadtest reads for its report.
+	metrics *metrics.Metrics
 }
 
 func newApp() *app {

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/vika-jkn/vika/admin"
+	"github.com/vika-jkn/vika/metrics"
+	"github.com/vika-jkn/vika/store"
+)
+
+// ariWatchInterval is how often serve asks Asterisk whether the app still has its events WebSocket
+// (vika_ari_connected, vika_ari_reconnects_total).
+const ariWatchInterval = 5 * time.Second
+
+// wireMetrics feeds the registry what is read rather than observed: the call log's counters, readiness (the same
+// checks as /readyz) and the ARI connection, probed until ctx ends; and serves it on the admin handler's /metrics.
+func wireMetrics(ctx context.Context, m *metrics.Metrics, h *admin.Handler, cl *store.CallLog, ac ARIConfig) {
+	m.WatchCallLog(func() metrics.CallLogStats {
+		s := cl.Stats()
+		return metrics.CallLogStats{Written: s.Written, Dropped: s.Dropped, Spilled: s.Spilled,
+			Pending: s.Recorded - s.Written - s.Dropped, SpoolBytes: s.SpillBytes}
+	})
+	m.WatchReadiness(func() bool { return h.Ready(context.Background()) })
+	h.SetGatherer(m.Registry())
+	m.SetARIConnected(appRegistered(ctx, ac))
+	go func() {
+		t := time.NewTicker(ariWatchInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				up := appRegistered(pctx, ac)
+				cancel()
+				if ctx.Err() == nil {
+					m.SetARIConnected(up)
+				}
+			}
+		}
+	}()
+}
