@@ -81,7 +81,9 @@ func callPageQuery(q CallPageQuery) (string, []any) {
 		add("id IN (SELECT call_id FROM call_events WHERE kind = 'identity' AND fields ->> 'hash' = ?)", f.IdentityHash)
 	}
 	if q.Before != nil {
-		add("(started_at, id) < (?, ?)", q.Before.StartedAt, q.Before.ID)
+		// The row comparison is an index condition only on (started_at, id); the plain bound on started_at that it
+		// implies lets the entry, outcome, node and caller indexes start at the cursor instead of at the newest call.
+		add("started_at <= ? AND (started_at, id) < (?, ?)", q.Before.StartedAt, q.Before.StartedAt, q.Before.ID)
 	}
 	limit := f.Limit
 	if limit <= 0 {

@@ -17,13 +17,17 @@ import (
 
 func newSeedCmd(a *app) *cobra.Command {
 	var opts store.SeedOptions
+	var calls store.CallLogSeedOptions
 	var month string
 	cmd := &cobra.Command{
 		Use:   "seed",
 		Short: "Replace the participant data with deterministic synthetic data (migrates first)",
 		Long: "Loads N synthetic participants: structurally valid NIKs, 13-digit card numbers, families of 1-6 sharing\n" +
 			"a virtual account, every segment and status, and bills with 0-30 months of arrears. The same --seed,\n" +
-			"--participants and --month give the same rows. The call log and the tariffs are left alone.",
+			"--participants and --month give the same rows. The call log and the tariffs are left alone, unless\n" +
+			"--calls N adds N synthetic calls to the call log (every step's events, as the IVR writes them, over\n" +
+			"--call-days days up to now), for benchmarks and demos, not a live database. --participants 0 seeds\n" +
+			"calls only.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.need(NeedDatabase); err != nil {
@@ -34,12 +38,26 @@ func newSeedCmd(a *app) *cobra.Command {
 				return err
 			}
 			opts.Now = now
-			return runSeed(cmd, a, opts)
+			if opts.Participants == 0 && calls.Calls == 0 {
+				return fmt.Errorf("nothing to seed: --participants and --calls are both 0")
+			}
+			if opts.Participants > 0 {
+				if err := runSeed(cmd, a, opts); err != nil {
+					return err
+				}
+			}
+			if calls.Calls > 0 {
+				return runSeedCalls(cmd, a, calls)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVar(&opts.Participants, "participants", 10_000, "how many participants to create")
 	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "random seed: the same seed gives the same data")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 2, "chunks generated and loaded in parallel")
+	cmd.Flags().IntVar(&calls.Calls, "calls", 0, "synthetic calls to add to the call log")
+	cmd.Flags().IntVar(&calls.Days, "call-days", 30, "the calls start over this many days up to now")
+	cmd.Flags().Uint64Var(&calls.Seed, "call-seed", 1, "random seed of the calls")
 	cmd.Flags().StringVar(&month, "month", "", "the current month the bills run up to, YYYY-MM (default: today)")
 	return cmd
 }
@@ -72,6 +90,30 @@ func runSeed(cmd *cobra.Command, a *app, opts store.SeedOptions) error {
 	}
 	a.log.Info("seeded", zap.Int64("participants", rep.Participants), zap.Duration("took", time.Since(start)))
 	return printSeedReport(cmd.OutOrStdout(), rep, time.Since(start))
+}
+
+func runSeedCalls(cmd *cobra.Command, a *app, opts store.CallLogSeedOptions) error {
+	ctx := cmd.Context()
+	s, err := openMigrated(ctx, a.cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if k := a.cfg.CallLog.HashKey; k != "" {
+		opts.HashKey = []byte(k)
+	}
+	bar := newProgressBar(cmd.ErrOrStderr())
+	opts.Progress = bar.update
+	start := time.Now()
+	rep, err := store.SeedCallLog(ctx, s.Pool(), opts)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "seeded %d calls with %d events in %s (load %s, indexes %s, rollup %s)\n",
+		rep.Calls, rep.Events, time.Since(start).Round(time.Millisecond), rep.Load.Round(time.Millisecond),
+		rep.Index.Round(time.Millisecond), rep.Rollup.Round(time.Millisecond))
+	return err
 }
 
 func printSeedReport(w io.Writer, rep store.SeedReport, took time.Duration) error {
