@@ -87,7 +87,7 @@ func New() *Metrics {
 	m.restErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vika_ari_rest_errors_total",
 		Help: "ARI requests that failed during calls, by operation."}, []string{"op"})
 	m.ariConnected = prometheus.NewGauge(prometheus.GaugeOpts{Name: "vika_ari_connected",
-		Help: "1 while Asterisk has the app's events WebSocket (GET /ari/applications/<app> answers), 0 otherwise."})
+		Help: "1 while every Asterisk node has the app's events WebSocket (GET /ari/applications/<app> answers), 0 otherwise."})
 	m.ariReconnects = prometheus.NewCounter(prometheus.CounterOpts{Name: "vika_ari_reconnects_total",
 		Help: "Times the ARI connection came back after being seen lost."})
 

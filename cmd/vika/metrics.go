@@ -14,7 +14,8 @@ import (
 const ariWatchInterval = 5 * time.Second
 
 // wireMetrics feeds the registry what is read rather than observed: the call log's counters, readiness (the same
-// checks as /readyz) and the ARI connection, probed until ctx ends; and serves it on the admin handler's /metrics.
+// checks as /readyz) and the ARI connection of every node (ari.url, or each of ari.nodes), probed until ctx ends; and
+// serves it on the admin handler's /metrics.
 func wireMetrics(ctx context.Context, m *metrics.Metrics, h *admin.Handler, cl *store.CallLog, ac ARIConfig) {
 	m.WatchCallLog(func() metrics.CallLogStats {
 		s := cl.Stats()
@@ -23,7 +24,15 @@ func wireMetrics(ctx context.Context, m *metrics.Metrics, h *admin.Handler, cl *
 	})
 	m.WatchReadiness(func() bool { return h.Ready(context.Background()) })
 	h.SetGatherer(m.Registry())
-	m.SetARIConnected(appRegistered(ctx, ac))
+	allUp := func(ctx context.Context) bool {
+		for _, n := range ac.nodes() {
+			if !appRegistered(ctx, n.ARIConfig) {
+				return false
+			}
+		}
+		return true
+	}
+	m.SetARIConnected(allUp(ctx))
 	go func() {
 		t := time.NewTicker(ariWatchInterval)
 		defer t.Stop()
@@ -33,7 +42,7 @@ func wireMetrics(ctx context.Context, m *metrics.Metrics, h *admin.Handler, cl *
 				return
 			case <-t.C:
 				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				up := appRegistered(pctx, ac)
+				up := allUp(pctx)
 				cancel()
 				if ctx.Err() == nil {
 					m.SetARIConnected(up)

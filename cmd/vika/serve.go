@@ -14,6 +14,7 @@ import (
 
 	"github.com/vika-jkn/vika/admin"
 	"github.com/vika-jkn/vika/ivr"
+	"github.com/vika-jkn/vika/metrics"
 	"github.com/vika-jkn/vika/prompts"
 	"github.com/vika-jkn/vika/store"
 )
@@ -105,6 +106,10 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		opts = append(opts, ivr.WithHashKey(hashKey))
 	}
 	opts = append(opts, ivr.WithCallerLimiter(limiter))
+	m := metrics.New() // package metrics: the Prometheus registry; wired in metrics.go
+	m.SetLookupDeadline(flow.Lookup.Deadline)
+	a.metrics = m
+	opts = append(opts, ivr.WithObserver(m))
 
 	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
 	// calls to the fallback) while they drain and the call log is flushed.
@@ -134,6 +139,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		return nil
 	})
 	h.AddSource(set.metrics(callLog))
+	wireMetrics(ctx, m, h, callLog, ac) // after the sources: the registry's families replace theirs of the same name
 	stopAdmin, err := serveAdmin(ctx, a.cfg.Admin.Addr, h, log)
 	if err != nil {
 		return err
