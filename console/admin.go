@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,11 @@ type usersView struct {
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
-	s.showUsers(w, r, http.StatusOK, "")
+	msg := ""
+	if name := r.URL.Query().Get("password_set"); ValidUserName(name) == nil {
+		msg = "The password of " + name + " is set; they were signed out everywhere."
+	}
+	s.showUsers(w, r, http.StatusOK, msg)
 }
 
 func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, msg string) {
@@ -92,6 +97,34 @@ func (s *Server) disableUser(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, userOf(r).User, store.AuditUserDisable, "user="+name)
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
+
+// resetPassword sets a user's password for them (one who forgot theirs, or whose password may be known to others):
+// their sessions end, a disabled user is enabled again (as `vika users passwd` does), and the audit says who did it.
+// The password itself goes nowhere but into its hash.
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
+	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
+	if err := CheckPasswordPolicy(password); err != nil {
+		s.showUsers(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		s.fail(w, r, "hash password", err)
+		return
+	}
+	err = s.opts.Data.SetConsolePassword(r.Context(), name, hash)
+	if errors.Is(err, store.ErrNoUser) {
+		s.showUsers(w, r, http.StatusNotFound, "There is no user "+name+".")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "reset password", err)
+		return
+	}
+	s.audit(r, userOf(r).User, store.AuditUserPassword, "user="+name)
+	// Post, redirect, get: reloading the page that says so does not send the password again.
+	http.Redirect(w, r, withQuery("/admin/users", url.Values{"password_set": {name}}), http.StatusSeeOther)
 }
 
 type auditView struct {

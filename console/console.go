@@ -28,6 +28,7 @@ type Data interface {
 	ConsoleUsers(ctx context.Context) ([]store.ConsoleUser, error)
 	AddConsoleUser(ctx context.Context, name, role, passwordHash string) error
 	DisableConsoleUser(ctx context.Context, name string) error
+	SetConsolePassword(ctx context.Context, name, passwordHash string) error
 	CreateConsoleSession(ctx context.Context, tokenHash, user, remote string, now time.Time) error
 	ConsoleSession(ctx context.Context, tokenHash string) (store.ConsoleSession, error)
 	TouchConsoleSession(ctx context.Context, tokenHash string, now time.Time) error

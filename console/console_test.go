@@ -231,3 +231,54 @@ func TestSignInIsThrottledPerUserAndPerAddressEvenWithTheRightPassword(t *testin
 		t.Errorf("%d throttled sign-ins in the audit, want 2", throttled)
 	}
 }
+
+func TestAnAdminResetsAForgottenPasswordAndTheOldOneAndItsSessionsStopWorking(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	sri := h.signIn("sri", supervisorPassword)
+	admin := h.signIn("ana", adminPassword)
+	sameSite := map[string]string{"Sec-Fetch-Site": "same-origin"}
+	const newPassword = "a new one for sri 2"
+
+	for _, tc := range []struct {
+		name, user, password string
+		want                 int
+	}{
+		{"a password the policy refuses", "sri", "short", http.StatusBadRequest},
+		{"a user who does not exist", "nobody", newPassword, http.StatusNotFound},
+		{"sri's new password", "sri", newPassword, http.StatusSeeOther},
+	} {
+		r := h.do(request{method: "POST", path: "/admin/users/password", cookie: admin, header: sameSite,
+			form: url.Values{"name": {tc.user}, "password": {tc.password}}})
+		if r.StatusCode != tc.want {
+			t.Fatalf("%s: %d, want %d\n%s", tc.name, r.StatusCode, tc.want, r.body)
+		}
+		if r.StatusCode == http.StatusSeeOther {
+			page := h.do(request{method: "GET", path: r.Header.Get("Location"), cookie: admin})
+			if !strings.Contains(page.body, "The password of sri is set") {
+				t.Errorf("after the reset the users page does not say so:\n%s", page.body)
+			}
+		}
+	}
+	if h.signedIn(sri) {
+		t.Error("sri's session from before the reset still works")
+	}
+	r := h.do(request{method: "POST", path: "/signin", form: url.Values{"name": {"sri"}, "password": {supervisorPassword}}})
+	if r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("sri signs in with the old password: %d", r.StatusCode)
+	}
+	h.signIn("sri", newPassword)
+
+	var resets []store.AuditEntry
+	for _, e := range h.audit() {
+		if strings.Contains(e.Detail, newPassword) || strings.Contains(e.Detail, "short") {
+			t.Errorf("a password in the audit: %+v", e)
+		}
+		if e.Action == store.AuditUserPassword {
+			resets = append(resets, e)
+		}
+	}
+	if len(resets) != 1 || resets[0].User != "ana" || resets[0].Detail != "user=sri" {
+		t.Errorf("password resets in the audit: %+v; want one, by ana, of sri", resets)
+	}
+}

@@ -42,6 +42,7 @@ func (s *Server) table() []route {
 		{"GET", "/admin/users", admin, "/admin/users", s.usersPage},
 		{"POST", "/admin/users", admin, "/admin/users", s.addUser},
 		{"POST", "/admin/users/{name}/disable", admin, "/admin/users/example/disable", s.disableUser},
+		{"POST", "/admin/users/password", admin, "/admin/users/password", s.resetPassword},
 		{"GET", "/admin/audit", admin, "/admin/audit", s.auditPage},
 		{"GET", "/static/", public, "/static/console.css", staticHandler(static)},
 	}
