@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emiago/diago"
 	"github.com/emiago/diago/media"
@@ -59,16 +62,32 @@ func agentFor(ip string, codecs []uint8) (*agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sipphone: user agent on %s: %w", ip, err)
 	}
+	// The port is chosen here, not by diago (BindPort 0): diago would then rewrite its transport list from the
+	// listener goroutine while a Dial reads it, a data race.
+	port, err := freeUDPPort(ip)
+	if err != nil {
+		return nil, err
+	}
 	a := &agent{ip: ip, calls: map[string]*Call{}}
 	a.dg = diago.NewDiago(ua,
 		diago.WithLogger(quiet),
-		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: ip, BindPort: 0}),
+		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: ip, BindPort: port}),
 		diago.WithServerRequestMiddleware(a.watch),
 		diago.WithMediaConfig(diago.MediaConfig{Codecs: offer}),
 	)
 	// Nobody calls a caller: an INVITE to it is answered by diago's default (the handler returns, the call ends).
 	if err := a.dg.ServeBackground(context.Background(), func(*diago.DialogServerSession) {}); err != nil {
 		return nil, fmt.Errorf("sipphone: listening on %s: %w", ip, err)
+	}
+	// ServeBackground returns when the socket is bound, a moment before sipgo files it as the connection to send
+	// from; an INVITE in that moment would try to bind the same port again (EADDRINUSE).
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
+		if c, _ := ua.TransportLayer().GetConnection("udp", net.JoinHostPort(ip, strconv.Itoa(port))); c != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("sipphone: the SIP socket on %s never became ready", ip)
+		}
 	}
 	agents[key] = a
 	return a, nil
@@ -124,4 +143,14 @@ func q850(h sip.Header) (int, string) {
 		}
 	}
 	return cause, text
+}
+
+// freeUDPPort asks the kernel for a UDP port free on ip.
+func freeUDPPort(ip string) (int, error) {
+	c, err := net.ListenPacket("udp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("sipphone: no UDP port on %s (a loopback alias the OS lacks?): %w", ip, err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
 }

@@ -264,6 +264,7 @@ func TestACallFromAnAddressNoTrunkIdentifiesIsRefusedAndNeverReachesVIKA(t *test
 		_ = call.Hangup(ctx)
 		t.Fatalf("a call from an unidentified address was answered; want pjsip.conf to refuse it\n%s", call.Transcript())
 	}
+	t.Logf("from 127.0.0.3: %v", err)
 	if !strings.Contains(err.Error(), "refused: 4") {
 		t.Errorf("error %q; want a 4xx refusal", err)
 	}

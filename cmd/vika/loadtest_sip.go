@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/vika-jkn/vika/asterisksim/sipphone"
 )
@@ -28,7 +29,8 @@ func (o *loadOptions) sipDefaults() error {
 // sipDialer places each call as a carrier would: INVITE 165 from 127.0.0.1 (mobile trunk) or 021165 from
 // 127.0.0.2 (landline trunk), keys as RFC 4733 events, what is heard recognised from the RTP received.
 func sipDialer(addr string) loadDialer {
-	opts := sipphone.Options{Addr: addr}
+	// A bill readout in real time runs past phone's 30 s wait; the call's own deadline (oneLoadCall) bounds it.
+	opts := sipphone.Options{Addr: addr, Timeout: 3 * time.Minute}
 	return func(ctx context.Context, number, caller string) (loadCall, error) {
 		c, err := sipphone.Dial(ctx, opts, number, caller)
 		if err != nil {
