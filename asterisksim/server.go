@@ -38,8 +38,13 @@ type Options struct {
 	// between ChannelHangupRequest and StasisEnd. Asterisk has such a window
 	// (a play in it gets 201 and fails); the default 10 ms makes it observable.
 	HangupWindow time.Duration
-	// Logf, when set, receives one line per REST request (debug logging).
+	// Logf, when set, receives one line per REST request (debug logging) and each session refused over
+	// SessionLimit.
 	Logf func(format string, args ...any)
+	// SessionLimit is http.conf's sessionlimit: TCP connections open at once (keep-alive connections and event
+	// WebSockets included); one more is closed unanswered, as Asterisk does. 0 is Asterisk's default, 100;
+	// negative means no limit.
+	SessionLimit int
 }
 
 // Server is a running simulated Asterisk.
@@ -48,6 +53,7 @@ type Server struct {
 	router   Router
 	sounds   *soundLib
 	ln       net.Listener
+	sessions *sessionListener
 	http     *http.Server
 	entityID string
 	started  time.Time
@@ -88,6 +94,9 @@ func New(opts Options) (*Server, error) {
 	if opts.HangupWindow == 0 {
 		opts.HangupWindow = 10 * time.Millisecond
 	}
+	if opts.SessionLimit == 0 {
+		opts.SessionLimit = DefaultSessionLimit
+	}
 	router, err := routerFor(opts)
 	if err != nil {
 		return nil, err
@@ -101,6 +110,7 @@ func New(opts Options) (*Server, error) {
 		router:    router,
 		sounds:    newSoundLib(opts.Sounds),
 		ln:        ln,
+		sessions:  &sessionListener{Listener: ln, limit: int64(opts.SessionLimit), logf: opts.Logf},
 		entityID:  "02:fc:00:00:00:01",
 		started:   time.Now(),
 		epoch:     time.Now().Unix(),
@@ -112,8 +122,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes = s.routeTable()
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.http.Serve(ln) }()
+	// IdleTimeout is Asterisk's session_keep_alive default: an idle keep-alive connection is closed after 15 s, and
+	// a client that keeps its idle connections longer sends its next request into a closing connection.
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 15 * time.Second}
+	go func() { _ = s.http.Serve(s.sessions) }()
 	return s, nil
 }
 

@@ -9,6 +9,10 @@ import (
 // real time, never scaled with the flow, since REST latency does not shrink when prompts are played faster.
 const defaultRequestTimeout = 2 * time.Second
 
+// DefaultRequestTimeout is the request timeout of an App made without WithRequestTimeout: the deadline its ARI
+// client's HTTP requests should carry too, waiting for a pooled connection included.
+const DefaultRequestTimeout = defaultRequestTimeout
+
 // WithRequestTimeout sets how long a session waits for Asterisk to answer one ARI request (default 2 s).
 func WithRequestTimeout(d time.Duration) Option { return func(a *App) { a.requestTimeout = d } }
 

@@ -33,6 +33,8 @@ type ARIConfig struct {
 	User     string `mapstructure:"user"`
 	Password string `mapstructure:"password"`
 	App      string `mapstructure:"app"`
+	// MaxConns caps the REST connections to one Asterisk node (aripool.go); keep it under http.conf's sessionlimit.
+	MaxConns int `mapstructure:"max_conns"`
 	// Nodes, when set, replaces url/ws_url: one ARI connection per Asterisk node (nodes.go).
 	Nodes []ARINode `mapstructure:"nodes"`
 }
@@ -101,6 +103,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("ari.user", "vika")
 	v.SetDefault("ari.password", "")
 	v.SetDefault("ari.app", "vika")
+	v.SetDefault("ari.max_conns", defaultARIConns)
 	v.SetDefault("database.url", "")
 	v.SetDefault("database.max_conns", 20)
 	v.SetDefault("admin.addr", "127.0.0.1:9165")
@@ -188,6 +191,9 @@ func (c *Config) Validate(need ...Section) error {
 func (c *Config) validateARI() error {
 	if err := c.validateApp(); err != nil {
 		return err
+	}
+	if c.ARI.MaxConns < 1 || c.ARI.MaxConns > 1000 {
+		return badKey("ari.max_conns", "%d is out of range (expected 1..1000, and below Asterisk's http.conf sessionlimit)", c.ARI.MaxConns)
 	}
 	if len(c.ARI.Nodes) > 0 {
 		return c.validateNodes()

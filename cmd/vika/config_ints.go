@@ -11,7 +11,7 @@ import (
 
 // intKeys are the integer settings. mapstructure wraps a number too big for an int into a negative one, and the
 // message then named a value nobody typed; these are read as typed first.
-var intKeys = []string{"database.max_conns"}
+var intKeys = []string{"database.max_conns", "ari.max_conns"}
 
 // checkIntKeys reports an integer setting that does not fit an int, with the value as given.
 func checkIntKeys(v *viper.Viper) error {
@@ -40,4 +40,4 @@ func checkIntKeys(v *viper.Viper) error {
 	return nil
 }
 
-var intRange = map[string]string{"database.max_conns": "1..1000"}
+var intRange = map[string]string{"database.max_conns": "1..1000", "ari.max_conns": "1..1000"}

@@ -192,7 +192,10 @@ func connectPhone(ctx context.Context, ac ARIConfig, served <-chan error) (*phon
 			return nil, errors.New("the app did not register with ARI within 15s")
 		}
 	}
-	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "demo-phone"})
+	// The callers' REST requests on a bounded pool too (aripool.go): with the app's ari.max_conns (50) and the two
+	// WebSockets they stay under Asterisk's default sessionlimit of 100, which the simulator enforces.
+	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "demo-phone",
+		HTTPClient: ariHTTPClient(phoneARIConns, 0)})
 }
 
 func randomPassword() string {

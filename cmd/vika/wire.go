@@ -56,7 +56,8 @@ func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Dura
 	}
 	done := make(chan result, 1)
 	go func() {
-		cl, err := native.Connect(opts)
+		// REST on a bounded keep-alive pool (aripool.go), not net/http's default transport.
+		cl, err := dialNative(opts, ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout))
 		done <- result{cl, err}
 	}()
 	select {
@@ -82,6 +83,7 @@ func probeARI(ctx context.Context, c ARIConfig) error {
 		return &ConfigError{Key: "ari.url", What: err.Error()}
 	}
 	req.SetBasicAuth(c.User, c.Password)
+	req.Close = true // a one-off: no idle connection left holding one of Asterisk's HTTP sessions
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("reach ARI at %s: %w (is Asterisk running, with http.conf enabled and ari.conf loaded?)", c.URL, err)

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"time"
+	"unsafe"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+)
+
+// defaultARIConns is ari.max_conns when unset: well under Asterisk's default sessionlimit (100), which also counts
+// the event WebSocket, an operator's curl and a second vika serve. On loopback Asterisk answers a REST request in
+// about a millisecond, so 50 connections carry tens of thousands of requests a second; a burst beyond them waits
+// for a free connection rather than opening a session Asterisk would refuse.
+const defaultARIConns = 50
+
+// phoneARIConns is the load tool's and demo phone's share of the simulator's sessions (see connectPhone).
+const phoneARIConns = 32
+
+// ariIdleTimeout closes an idle pooled connection before Asterisk does: its HTTP server drops a keep-alive
+// connection after http.conf's session_keep_alive (15 s by default; measured on 22.10.1), and a POST sent on a
+// connection the server is closing fails with EOF and is not retried by net/http (POST is not idempotent).
+const ariIdleTimeout = 10 * time.Second
+
+// ariHTTPClient is the HTTP client for ARI's REST requests: keep-alive connections, at most maxConns to the node
+// at once (MaxConnsPerHost; each is one of Asterisk's HTTP sessions), all of them kept idle for reuse. A request
+// that finds every connection busy waits for one, within timeout, which covers the whole exchange (the wait, the
+// request, the reply); a request still waiting at its deadline is never sent, so a call's late answer or play
+// cannot reach Asterisk after the session gave up on it.
+func ariHTTPClient(maxConns int, timeout time.Duration) *http.Client {
+	if maxConns <= 0 {
+		maxConns = defaultARIConns
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxConnsPerHost = maxConns
+	t.MaxIdleConnsPerHost = maxConns
+	t.MaxIdleConns = maxConns
+	t.IdleConnTimeout = ariIdleTimeout
+	t.ForceAttemptHTTP2 = false // Asterisk speaks HTTP/1.1 only
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+// useHTTPClient makes the native client send its REST requests with hc. ari/v5 v5.3.1 has no option for it: the
+// client keeps an unexported http.Client value whose zero Transport is http.DefaultTransport (2 idle connections
+// per host, no cap: a new Asterisk session for every request in flight). It is set before Connect, when nothing
+// else reads it. If a later ari version renames or retypes the field this fails at start, saying so, rather than
+// silently leaving the unbounded transport in place.
+func useHTTPClient(cl *native.Client, hc *http.Client) error {
+	return setUnexported(cl, "httpClient", *hc)
+}
+
+// setNode records the Asterisk entity id on the client, as native.Connect does (and which connectARI, calling New
+// and Connect itself to set the HTTP client in between, must do in its place).
+func setNode(cl *native.Client, node string) error {
+	return setUnexported(cl, "node", node)
+}
+
+func setUnexported[T any](cl *native.Client, name string, v T) error {
+	f := reflect.ValueOf(cl).Elem().FieldByName(name)
+	if !f.IsValid() || f.Type() != reflect.TypeOf(v) {
+		return fmt.Errorf("ari native client: no field %s of type %T (the ari/v5 version changed; see cmd/vika/aripool.go)", name, v)
+	}
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(v))
+	return nil
+}
+
+// dialNative is native.Connect with the REST requests on hc: New, the HTTP client set while nothing uses it yet,
+// Connect (the event WebSocket), then the entity id Connect would record.
+func dialNative(opts *native.Options, hc *http.Client) (ari.Client, error) {
+	cl := native.New(opts)
+	if err := useHTTPClient(cl, hc); err != nil {
+		return nil, err
+	}
+	if err := cl.Connect(); err != nil {
+		return cl, err
+	}
+	info, err := cl.Asterisk().Info(nil)
+	if err != nil {
+		return cl, err
+	}
+	return cl, setNode(cl, info.SystemInfo.EntityID)
+}
