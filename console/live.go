@@ -42,12 +42,101 @@ func (s *Server) liveCalls(r *http.Request) ([]liveCall, error) {
 	return out, nil
 }
 
-// where is the step of the flow a call is at, from the latest prompt it heard.
+// Stages of the flow, as the Live page names them: the funnel's stages, a transfer to an agent, and the goodbye.
+const (
+	stageArriving  = "arriving"
+	stageMenu      = "menu"
+	stageNumber    = "number"
+	stageBirthDate = "birth date"
+	stageLookup    = "look-up"
+	stageReadout   = "readout"
+	stageTransfer  = "transfer"
+	stageGoodbye   = "goodbye"
+)
+
+// where is the stage of the flow a call is in. The call log writes a prompt when it ends, so the latest event says
+// what the caller did or heard last and the stage is what comes after it: once enter-id has played the caller is
+// keying a number. Events that say nothing of the stage (a readout's words, no-input, a hang-up) are passed over
+// for the one before. The menus and prompts are those of the default flow (dialplan/default.yaml).
 func where(c store.LiveCall) string {
-	if c.LastPrompt == "" {
-		return "arriving"
+	for _, st := range c.Steps {
+		if stage := stageAfter(st); stage != "" {
+			return stage
+		}
 	}
-	return c.LastPrompt
+	return stageArriving
+}
+
+func stageAfter(st store.LiveStep) string {
+	switch st.Kind {
+	case "arrival":
+		return stageMenu
+	case "transfer":
+		return stageTransfer
+	case "identity":
+		if st.Hashed {
+			return stageBirthDate
+		}
+		return stageNumber
+	case "lookup":
+		switch st.Outcome {
+		case "found":
+			return stageReadout
+		case "not_found":
+			return stageNumber // told the data do not match, asked for the number again
+		}
+		return stageMenu // the directory is busy: the busy menu
+	case "menu":
+		return stageAfterMenu(st.Menu, st.Choice)
+	case "prompt":
+		return stageAfterPrompt[st.Prompt]
+	}
+	return ""
+}
+
+func stageAfterMenu(menu, choice string) string {
+	switch {
+	case choice == "on_fail:transfer" || (choice == "0" && menu != "identity" && menu != "birthdate"):
+		return stageTransfer
+	case choice == "on_fail:goodbye":
+		return stageGoodbye
+	}
+	switch menu {
+	case "main":
+		if choice == "1" || choice == "2" {
+			return stageNumber
+		}
+	case "identity":
+		return stageNumber
+	case "birthdate":
+		if choice == "entered" {
+			return stageLookup
+		}
+		return stageBirthDate
+	case "readout":
+		return stageReadout
+	case "after_readout":
+		switch choice {
+		case "1":
+			return stageReadout
+		case "2":
+			return stageNumber
+		}
+	}
+	return stageMenu
+}
+
+// stageAfterPrompt is the stage a call is in once each prompt has played; prompts not here (a readout's numbers and
+// words, no-input, invalid-key) leave the stage as it was.
+var stageAfterPrompt = map[string]string{
+	"welcome": stageMenu, "main-menu": stageMenu, "after-readout-menu": stageMenu, "system-busy": stageMenu,
+	"agent-closed": stageMenu,
+	"enter-id":     stageNumber, "id-incomplete": stageNumber, "nik-invalid": stageNumber, "data-mismatch": stageNumber,
+	"enter-birthdate": stageBirthDate, "birthdate-invalid": stageBirthDate,
+	"please-wait":    stageLookup,
+	"transfer-agent": stageTransfer,
+	"goodbye":        stageGoodbye, "too-many-tries": stageGoodbye, "lookup-limit": stageGoodbye,
+	"caller-limited": stageGoodbye,
 }
 
 func promptText(id string) string {

@@ -119,17 +119,31 @@ func (s *Store) CallByID(ctx context.Context, id string) (Call, error) {
 	return c, nil
 }
 
-// LiveCall is a call in progress and its latest step.
+// LiveCall is a call in progress and its latest steps.
 type LiveCall struct {
 	ID           string
 	StartedAt    time.Time
 	Entry        string
 	CallerMasked string
 	Node         string
-	LastKind     string // prompt, menu, identity, lookup, key, ...
-	LastPrompt   string // the latest prompt played
-	LastMenu     string // the latest menu answered
+	LastKind     string     // prompt, menu, identity, lookup, key, ...
+	LastPrompt   string     // the latest prompt played
+	Steps        []LiveStep // the latest events but keys, newest first (up to liveSteps)
 }
+
+// LiveStep is one event of a call in progress, reduced to what says where in the flow the call is.
+type LiveStep struct {
+	Kind    string // arrival, prompt, menu, identity, lookup, transfer, hangup
+	Prompt  string // prompt: its id
+	Menu    string // menu: its id
+	Choice  string // menu: the choice taken
+	Outcome string // lookup: found, not_found, error, timeout
+	Hashed  bool   // identity: a well-formed number (it has a hash), not one refused for its length or checksum
+}
+
+// liveSteps is enough events to get past the prompts that say nothing of the stage (no-input, a readout's words):
+// keys, the most numerous, are left out.
+const liveSteps = 8
 
 // LiveCalls returns calls with no end yet that started after since (a call whose end was never logged, say by a
 // crashed node, drops out once it is older than since).
@@ -137,14 +151,27 @@ func (s *Store) LiveCalls(ctx context.Context, since time.Time) ([]LiveCall, err
 	rows, _ := s.pool.Query(ctx, `SELECT c.id, c.started_at, coalesce(c.entry, ''), coalesce(c.caller_masked, ''),
 		coalesce(c.node, ''), coalesce(l.kind, ''),
 		coalesce((SELECT fields ->> 'id' FROM call_events WHERE call_id = c.id AND kind = 'prompt' ORDER BY seq DESC LIMIT 1), ''),
-		coalesce((SELECT fields ->> 'menu' FROM call_events WHERE call_id = c.id AND kind = 'menu' ORDER BY seq DESC LIMIT 1), '')
+		coalesce((SELECT json_agg(json_build_array(kind, coalesce(fields ->> 'id', ''), coalesce(fields ->> 'menu', ''),
+			coalesce(fields ->> 'choice', ''), coalesce(fields ->> 'outcome', ''), fields ? 'hash') ORDER BY seq DESC)
+			FROM (SELECT seq, kind, fields FROM call_events WHERE call_id = c.id AND kind <> 'key'
+				ORDER BY seq DESC LIMIT $2) s), '[]')
 		FROM calls c
 		LEFT JOIN LATERAL (SELECT kind FROM call_events WHERE call_id = c.id ORDER BY seq DESC LIMIT 1) l ON true
 		WHERE c.ended_at IS NULL AND c.started_at > $1
-		ORDER BY c.started_at DESC LIMIT 500`, since)
+		ORDER BY c.started_at DESC LIMIT 500`, since, liveSteps)
 	calls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LiveCall, error) {
 		var c LiveCall
-		err := r.Scan(&c.ID, &c.StartedAt, &c.Entry, &c.CallerMasked, &c.Node, &c.LastKind, &c.LastPrompt, &c.LastMenu)
+		var steps [][]any
+		err := r.Scan(&c.ID, &c.StartedAt, &c.Entry, &c.CallerMasked, &c.Node, &c.LastKind, &c.LastPrompt, &steps)
+		for _, st := range steps {
+			if len(st) != 6 {
+				continue
+			}
+			text := func(i int) string { v, _ := st[i].(string); return v }
+			hashed, _ := st[5].(bool)
+			c.Steps = append(c.Steps, LiveStep{Kind: text(0), Prompt: text(1), Menu: text(2), Choice: text(3),
+				Outcome: text(4), Hashed: hashed})
+		}
 		return c, err
 	})
 	if err != nil {

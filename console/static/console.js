@@ -36,7 +36,7 @@
       b.textContent = c.where;
       const span = document.createElement("span");
       span.className = "prompt-text";
-      span.textContent = " " + c.text;
+      span.textContent = c.text ? " last heard: " + c.text : "";
       where.append(b, span);
     }
     status.textContent = calls.length + " in progress · updated " + new Date().toLocaleTimeString();
