@@ -26,6 +26,7 @@ type loadOptions struct {
 	attachURL    string
 	sipAddr      string // place the calls over SIP to this Asterisk (loadtest_sip.go)
 	noApp        bool
+	rate         float64 // new calls per second, Poisson arrivals (loadtest_arrivals.go); 0: as places free
 }
 
 func newLoadtestCmd(a *app) *cobra.Command {
@@ -45,6 +46,9 @@ receiving the last key of an entry to the next prompt starting; call = dial to h
 			if err := o.sipDefaults(); err != nil {
 				return err
 			}
+			if o.attachURL != "" && !cmd.Flags().Changed("speed") {
+				o.speed = 1 // an attached vika sim or Asterisk runs in real time unless told otherwise
+			}
 			if o.calls < 1 || o.concurrency < 1 || o.speed <= 0 {
 				return errors.New("--calls, --concurrency and --speed must be positive")
 			}
@@ -57,6 +61,7 @@ receiving the last key of an entry to the next prompt starting; call = dial to h
 	f.Float64Var(&o.speed, "speed", 20, "simulated Asterisk speed (prompts and tones this many times faster than real time)")
 	f.IntVar(&o.participants, "participants", 20000, "synthetic participants to seed")
 	f.StringVar(&o.attachURL, "ari-url", "", "attach to a running ARI server (vika sim or Asterisk); credentials from ari.user/ari.password")
+	f.Float64Var(&o.rate, "rate", 0, "new calls per second, arriving as a Poisson process (0: each call as soon as one of --concurrency ends)")
 	f.BoolVar(&o.noApp, "no-app", false, "do not run the app here (a vika serve already handles the calls)")
 	f.StringVar(&o.sipAddr, "sip", "", "place the calls over SIP to this Asterisk (HOST:PORT of its PJSIP transport), which runs VIKA's dialplan; needs --ari-url of the same Asterisk for the app")
 	return cmd
@@ -121,9 +126,8 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 }
 
 func loadSamples(ctx context.Context, a *app, o loadOptions) ([]store.Sample, error) {
-	if o.noApp {
-		return nil, errors.New("--no-app needs the identities the serving app knows; not supported yet: run without --no-app")
-	}
+	// With --no-app the callers' identities come from seeding the database the serving app reads (database.url):
+	// the seed is deterministic, so both see the same participants.
 	if err := a.need(NeedDatabase); err != nil {
 		return nil, err
 	}
@@ -166,7 +170,8 @@ func runCalls(ctx context.Context, dial loadDialer, o loadOptions, samples []sto
 	var wg sync.WaitGroup
 	stopSampling := r.sampleMemory()
 	start := time.Now()
-	for i := 0; i < o.calls && ctx.Err() == nil; i++ {
+	pace := newPacer(o.rate)
+	for i := 0; i < o.calls && pace.wait(ctx); i++ {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -57,26 +58,40 @@ func runSim(ctx context.Context, a *app, out io.Writer) error {
 		pw = randomPassword()
 	}
 	log := a.log.Named("sim")
-	sim, err := asterisksim.New(asterisksim.Options{
-		Addr:       c.Addr,
-		Extensions: c.Extensions,
-		Sounds:     a.cfg.Prompts.Dir,
-		Speed:      c.Speed,
-		Users:      map[string]string{c.User: pw},
+	opts := asterisksim.Options{
+		Addr:  c.Addr,
+		Speed: c.Speed,
+		Users: map[string]string{c.User: pw},
 		// One debug line per request; the check keeps the formatting off the hot path when debug is off.
 		Logf: func(format string, args ...any) {
+			if strings.HasPrefix(format, "HTTP session") { // a session refused over the limit: a warning, as in Asterisk
+				log.Warn(fmt.Sprintf(format, args...))
+				return
+			}
 			if log.Core().Enabled(zap.DebugLevel) {
 				log.Debug(fmt.Sprintf(format, args...))
 			}
 		},
-	})
+	}
+	// Outside a checkout the default paths do not exist: the dialplan and prompts built into the binary serve, as
+	// for vika demo.
+	cleanup, err := simFiles(a.cfg, &opts)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	sim, err := asterisksim.New(opts)
 	if err != nil {
 		return fmt.Errorf("simulated Asterisk: %w", err)
 	}
 	defer sim.Close()
+	dialplan := opts.Extensions
+	if dialplan == "" {
+		dialplan = "built-in asterisk-conf/extensions.conf"
+	}
 	fmt.Fprintf(out, "simulated Asterisk listening\n  ARI       %s\n  events    %s?app=<name>\n  user      %s\n  password  %s\n"+
-		"  dialplan  %s\n  sounds    %s\n  speed     %gx\n", sim.URL(), sim.WebsocketURL(), c.User, pw, c.Extensions,
-		filepath.Join(a.cfg.Prompts.Dir, "<lang>"), c.Speed)
+		"  dialplan  %s\n  sounds    %s\n  speed     %gx\n", sim.URL(), sim.WebsocketURL(), c.User, pw, dialplan,
+		filepath.Join(opts.Sounds, "<lang>"), c.Speed)
 	log.Info("simulated Asterisk started", zap.String("url", sim.URL()), zap.String("user", c.User), zap.Float64("speed", c.Speed))
 	<-ctx.Done()
 	log.Info("simulated Asterisk stopping")
