@@ -22,6 +22,10 @@ import (
 	"time"
 )
 
+// Marker starts the line Require and Optional log when a test uses the real Asterisk; scripts/testreport lists the
+// tests (and their subtests) whose output has it, so a CI log names every test that ran on the real Asterisk.
+const Marker = "lab: real Asterisk at"
+
 // Target is a real Asterisk node.
 type Target struct {
 	ARIURL         string // e.g. http://127.0.0.1:8118/ari
@@ -52,6 +56,7 @@ func FromEnv() (Target, bool) {
 func Require(t testing.TB) Target {
 	t.Helper()
 	if tg, ok := FromEnv(); ok {
+		t.Logf(Marker+" %s", tg.ARIURL)
 		return tg
 	}
 	if kit := SharedLab(); kit != "" && os.Getenv("CI") == "true" {
@@ -163,6 +168,7 @@ func flock(ctx context.Context, f *os.File) error {
 func Optional(t testing.TB) (Target, bool) {
 	t.Helper()
 	if tg, ok := FromEnv(); ok {
+		t.Logf(Marker+" %s", tg.ARIURL)
 		return tg, true
 	}
 	if kit := SharedLab(); kit != "" && os.Getenv("CI") == "true" {

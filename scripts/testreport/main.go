@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -23,13 +22,29 @@ type event struct {
 	Elapsed float64
 }
 
-// realName marks the tests that need the real Asterisk: by convention their name or a subtest's says so.
-var realName = regexp.MustCompile(`(?i)real-asterisk|realasterisk|real_asterisk|(^|/)sip|SIP`)
+// The lines package asterisksim/lab logs for a test on the real Asterisk (lab.Marker), or skipped without one.
+const (
+	realMarker = "lab: real Asterisk at"
+	skipMarker = "real Asterisk: skipped"
+	skipSIP    = "real Asterisk over SIP: skipped"
+)
+
+// isReal: the test, or a test it runs under, logged that it uses (or skipped) the real Asterisk.
+func isReal(marked map[string]bool, pkg, test string) bool {
+	parts := strings.Split(test, "/")
+	for i := range parts {
+		if marked[pkg+"\x00"+strings.Join(parts[:i+1], "/")] {
+			return true
+		}
+	}
+	return false
+}
 
 func main() {
 	out := map[string][]string{} // package + "\x00" + test → output
 	var failed []string
 	real := map[string][]string{} // action → test names
+	marked := map[string]bool{}   // package + "\x00" + test → it used the real Asterisk
 	bad := false
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -44,6 +59,9 @@ func main() {
 		switch e.Action {
 		case "output":
 			out[key] = append(out[key], e.Output)
+			if strings.Contains(e.Output, realMarker) || strings.Contains(e.Output, skipMarker) || strings.Contains(e.Output, skipSIP) {
+				marked[key] = true
+			}
 		case "pass", "fail", "skip":
 			if e.Test == "" {
 				switch e.Action {
@@ -58,7 +76,7 @@ func main() {
 				}
 				continue
 			}
-			if realName.MatchString(e.Test) {
+			if isReal(marked, e.Package, e.Test) {
 				real[e.Action] = append(real[e.Action], e.Package[strings.LastIndex(e.Package, "/")+1:]+"."+e.Test)
 			}
 			if e.Action == "fail" {
