@@ -149,6 +149,14 @@ func TestASupervisorFindsACallByNIKInTheBrowserAndHearsIt(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			// Every page fits the 1366×768 laptop screen's width: nothing to scroll sideways for.
+			wide, err := chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)(ctx, t)
+			if err != nil {
+				return err
+			}
+			if wide > 0 {
+				return fmt.Errorf("the %s page is %dpx wider than the 1366px window", name, wide)
+			}
 			seen.collect(ctx)
 			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
 		})
@@ -169,6 +177,19 @@ func TestASupervisorFindsACallByNIKInTheBrowserAndHearsIt(t *testing.T) {
 		chromedp.Submit(css(`input[name=password]`)),
 		chromedp.WaitVisible(css(`form.filters`)))
 
+	// By keyboard alone: the first Tab reaches the skip link, shown where it can be seen, and Enter moves focus to
+	// the page's content.
+	run("skip to content by keyboard", chromedp.KeyEvent("\t"))
+	skip, err := chromedp.Run(browser, chromedp.Evaluate[string](
+		`(() => { const a = document.activeElement, r = a.getBoundingClientRect(); return a.className + (r.left >= 0 && r.top >= 0 ? " visible" : " hidden") })()`))
+	if err != nil || skip != "skip visible" {
+		t.Errorf("the first Tab focuses %q (%v), want the skip link, visible", skip, err)
+	}
+	run("follow the skip link", chromedp.KeyEvent("\r"))
+	if focused, err := chromedp.Run(browser, chromedp.Evaluate[string](`document.activeElement.id`)); err != nil || focused != "main" {
+		t.Errorf("after the skip link, focus is on %q (%v), want main", focused, err)
+	}
+
 	run("open Live", chromedp.Navigate(base+"/live"), chromedp.WaitVisible(css(`#live`)))
 	// The call's steps get a deadline of their own, so a lost prompt fails here with the transcript, not at the
 	// browser's deadline.
@@ -183,6 +204,12 @@ func TestASupervisorFindsACallByNIKInTheBrowserAndHearsIt(t *testing.T) {
 	}
 	// Only the page's script, fed by the event stream, makes rows with data-call.
 	run("see the call on Live", chromedp.WaitVisible(css(`#live tr[data-call]`)), shot("live"))
+	// While the menu plays, the page names the stage, not only the prompt.
+	if _, err := chromedp.Run(browser, chromedp.Poll[bool](`document.querySelector("#live tr[data-call] strong")?.textContent === "menu"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		stage, _ := chromedp.Run(browser, chromedp.Text(css(`#live tr[data-call]`)))
+		t.Errorf("the Live row does not say the call is at the menu: %q (%v)", stage, err)
+	}
 
 	for _, step := range []struct{ wait, keys string }{
 		{"", "1"}, {"enter-id", sample.NIK + "#"}, {"enter-birthdate", birth}, {"after-readout-menu", ""},

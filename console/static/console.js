@@ -14,6 +14,9 @@
   }
   source.addEventListener("calls", function (ev) {
     const calls = JSON.parse(ev.data);
+    // The rows are rebuilt on every update; a keyboard user on a call's link keeps their place on it.
+    const active = document.activeElement;
+    const focused = active && body.contains(active) ? active.closest("tr").dataset.call : null;
     body.replaceChildren();
     if (calls.length === 0) {
       const row = body.insertRow();
@@ -38,6 +41,10 @@
       span.className = "prompt-text";
       span.textContent = c.text ? " last heard: " + c.text : "";
       where.append(b, span);
+    }
+    if (focused) {
+      const link = body.querySelector('tr[data-call="' + CSS.escape(focused) + '"] a');
+      if (link) link.focus();
     }
     status.textContent = calls.length + " in progress · updated " + new Date().toLocaleTimeString();
     status.classList.remove("stale");
