@@ -61,6 +61,9 @@ func (a *app) load(cmd *cobra.Command) error {
 		if err := v.ReadInConfig(); err != nil {
 			return &ConfigError{Key: "--config", What: fmt.Sprintf("cannot read %s: %v", path, err)}
 		}
+		if err := unknownKey(path); err != nil {
+			return err
+		}
 	}
 	for _, b := range a.flags {
 		if b.flag.Changed {

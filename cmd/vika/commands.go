@@ -16,6 +16,7 @@ func subcommands(a *app) []*cobra.Command {
 		newConsoleCmd(a),
 		newUsersCmd(a),
 		newAuditCmd(a),
+		newDoctorCmd(a),
 		newVersionCmd(a),
 	}
 }
