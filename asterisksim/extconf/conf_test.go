@@ -55,7 +55,12 @@ func TestProjectFallbackSaysTheServiceIsUnavailableAndQueuesForAnAgentWhenTheApp
 			t.Fatal(err)
 		}
 		s, _ := r.Stasis()
+		// No app at all: vika, then every instance of [vika-instances], fails in turn.
 		after, err := d.AfterStasis(s, "FAILED", nil)
+		for err == nil && after.End == EndStasis {
+			last, _ := after.Stasis()
+			after, err = d.AfterStasis(last, "FAILED", after.Vars)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

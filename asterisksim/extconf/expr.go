@@ -60,6 +60,9 @@ func (w *walker) lookup(name string) string {
 	if !ok {
 		v = w.d.Globals[base]
 	}
+	if !ok && strings.HasPrefix(base, "RAND(") {
+		v = w.d.random(base)
+	}
 	if sub == "" {
 		return v
 	}

@@ -24,6 +24,9 @@ type Dialplan struct {
 	Contexts map[string]*Context
 	Globals  map[string]string // [globals]: visible as ${NAME} in every walk
 	Files    []string          // every file read, the main one first
+	// Rand is ${RAND(min,max)}: an integer from min to max inclusive, as func_rand gives (the dialplan spreads
+	// calls over several app instances with it). Nil means math/rand; a test sets it to walk one branch.
+	Rand func(min, max int) int
 }
 
 // Context is one [name] section. A context may be opened again further down or in another file;

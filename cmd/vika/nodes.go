@@ -43,7 +43,7 @@ func (c ARIConfig) nodes() []nodeConfig {
 	out := make([]nodeConfig, len(c.Nodes))
 	for i, n := range c.Nodes {
 		nc := nodeConfig{name: n.Name, key: "ari.nodes[" + strconv.Itoa(i) + "]",
-			ARIConfig: ARIConfig{URL: n.URL, WSURL: n.WSURL, User: n.User, Password: n.Password, App: c.App}}
+			ARIConfig: ARIConfig{URL: n.URL, WSURL: n.WSURL, User: n.User, Password: n.Password, App: c.App, MaxConns: c.MaxConns}}
 		if nc.User == "" {
 			nc.User = c.User
 		}
@@ -175,6 +175,17 @@ func connectNodes(ctx context.Context, a *app, cfgs []nodeConfig, deadline time.
 // the process's end closes the WebSocket; in-process users (tests, demo) give each simulator its own password so
 // the leftover loop, retrying once a second, can never attach to a later server.
 func (n *ariNode) connect(ctx context.Context, a *app, deadline time.Duration) error {
+	// Prompts are checked before the app registers: from the moment it does, Asterisk hands it calls, and the
+	// longer until ivr.New subscribes, the more calls start in silence and must be recovered.
+	pctx, cancel := context.WithTimeout(ctx, deadline)
+	err := probeARI(pctx, n.cfg.ARIConfig)
+	cancel()
+	if err != nil {
+		return relabel(err, n.cfg.key)
+	}
+	if err := checkPrompts(ctx, a, n.cfg.ARIConfig); err != nil {
+		return err
+	}
 	client, err := connectARI(ctx, n.cfg.ARIConfig, n.cfg.App, deadline)
 	if err != nil {
 		return relabel(err, n.cfg.key)
@@ -182,9 +193,6 @@ func (n *ariNode) connect(ctx context.Context, a *app, deadline time.Duration) e
 	info, err := client.Asterisk().Info(nil)
 	if err != nil {
 		return fmt.Errorf("asterisk info at %s: %w", n.cfg.URL, err)
-	}
-	if err := checkPrompts(ctx, a, n.cfg.ARIConfig); err != nil {
-		return err
 	}
 	n.mu.Lock()
 	if n.name == "" {

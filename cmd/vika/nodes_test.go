@@ -24,17 +24,17 @@ func TestAriNodesAreValidatedAndNameTheNodeOfAWrongValue(t *testing.T) {
 		ari     ARIConfig
 		wantKey string
 	}{
-		{"a node without a URL", ARIConfig{App: "vika", User: "vika", Password: "pw",
+		{"a node without a URL", ARIConfig{App: "vika", User: "vika", Password: "pw", MaxConns: 4,
 			Nodes: []ARINode{{Name: "a", URL: "http://127.0.0.1:8128/ari"}, {Name: "b"}}}, "ari.nodes[1].url"},
-		{"two nodes with one name", ARIConfig{App: "vika", User: "vika", Password: "pw",
+		{"two nodes with one name", ARIConfig{App: "vika", User: "vika", Password: "pw", MaxConns: 4,
 			Nodes: []ARINode{{Name: "a", URL: "http://127.0.0.1:8128/ari"}, {Name: "a", URL: "http://127.0.0.1:8138/ari"}}}, "ari.nodes[1].name"},
-		{"two nodes named by one host:port", ARIConfig{App: "vika", User: "vika", Password: "pw",
+		{"two nodes named by one host:port", ARIConfig{App: "vika", User: "vika", Password: "pw", MaxConns: 4,
 			Nodes: []ARINode{{URL: "http://127.0.0.1:8128/ari"}, {URL: "http://127.0.0.1:8128/ari"}}}, "ari.nodes[1].name"},
-		{"no password anywhere", ARIConfig{App: "vika", User: "vika",
+		{"no password anywhere", ARIConfig{App: "vika", User: "vika", MaxConns: 4,
 			Nodes: []ARINode{{Name: "a", URL: "http://127.0.0.1:8128/ari"}}}, "ari.nodes[0].password"},
-		{"an app name with a comma", ARIConfig{App: "vika,a", User: "vika", Password: "pw",
+		{"an app name with a comma", ARIConfig{App: "vika,a", User: "vika", Password: "pw", MaxConns: 4,
 			Nodes: []ARINode{{Name: "a", URL: "http://127.0.0.1:8128/ari"}}}, "ari.app"},
-		{"nodes sharing ari.user and ari.password", ARIConfig{App: "vika-a", User: "vika", Password: "pw",
+		{"nodes sharing ari.user and ari.password", ARIConfig{App: "vika-a", User: "vika", Password: "pw", MaxConns: 4,
 			Nodes: []ARINode{{Name: "a", URL: "http://127.0.0.1:8128/ari"}, {URL: "http://127.0.0.1:8138/ari"}}}, ""},
 	}
 	for _, tc := range cases {
@@ -161,7 +161,7 @@ func TestOneServeTakesCallsFromEveryNodeTagsThemAndLosingANodeLeavesTheOtherServ
 	simA, nodeA := simNode(t, "a")
 	simB, nodeB := simNode(t, "b")
 	_ = simA
-	ac := ARIConfig{App: "vika", User: "vika", Nodes: []ARINode{
+	ac := ARIConfig{App: "vika", User: "vika", MaxConns: 4, Nodes: []ARINode{
 		{Name: "jkt-1", URL: nodeA.URL, Password: nodeA.Password},
 		{Name: "jkt-2", URL: nodeB.URL, Password: nodeB.Password},
 	}}
@@ -225,7 +225,7 @@ func TestServeStartsWithTheNodesItCanReachWhenOneIsDown(t *testing.T) {
 	st := storetest.NewDB(t)
 	a := testApp(t, storetest.URL(t, st))
 	_, nodeA := simNode(t, "a")
-	ac := ARIConfig{App: "vika", User: "vika", Password: nodeA.Password, Nodes: []ARINode{
+	ac := ARIConfig{App: "vika", User: "vika", Password: nodeA.Password, MaxConns: 4, Nodes: []ARINode{
 		{Name: "up", URL: nodeA.URL},
 		{Name: "down", URL: "http://127.0.0.1:1/ari"},
 	}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 	_ "time/tzdata" // Asia/Jakarta must load on a server or container without a zoneinfo database
@@ -118,7 +119,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	runs := &appRuns{done: make(chan error, len(ac.nodes()))}
 	set := &nodeSet{
 		build: func(n *ariNode, client ari.Client, node string) *ivr.App {
-			return ivr.New(client, flow, st, callLog, n.log, append(opts, ivr.WithNode(node))...)
+			return ivr.New(client, flow, st, callLog, n.log, append(slices.Clip(opts), ivr.WithNode(node))...) // Clip: nodes attach concurrently
 		},
 		run: func(app *ivr.App) { runs.start(runCtx, app) },
 	}
