@@ -14,15 +14,17 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 )
 
 // Server is a running throwaway PostgreSQL.
 type Server struct {
-	URL   string
-	dir   string
-	bin   string
-	runAs []string
+	URL      string
+	dir      string
+	bin      string
+	runAs    []string
+	watchdog *exec.Cmd
 }
 
 // Start creates and starts a server; its URL connects as superuser "vika" to database "postgres".
@@ -59,11 +61,40 @@ func Start(ctx context.Context) (*Server, error) {
 		return nil, fmt.Errorf("pgtemp: pg_ctl start: %w: %s", err, out)
 	}
 	s.URL = fmt.Sprintf("postgres://vika@127.0.0.1:%d/postgres?sslmode=disable", port)
+	if err := s.startWatchdog(); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	return s, nil
+}
+
+// watchdogScript waits for the process that started the server to end, however it ends (SIGKILL, SIGHUP with the
+// terminal, a crash: no deferred Stop runs then), and stops the server and removes its files. pg_ctl detaches the
+// postmaster from its parent, so a parent-death signal on a child cannot reach it; a separate process can.
+const watchdogScript = `owner=$1; dir=$2; shift 2
+while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+"$@" >/dev/null 2>&1
+rm -rf "$dir"`
+
+func (s *Server) startWatchdog() error {
+	stop := append(append(append([]string{}, s.runAs...), filepath.Join(s.bin, "pg_ctl")), "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "stop")
+	args := append([]string{"-c", watchdogScript, "pgtemp-watchdog", strconv.Itoa(os.Getpid()), s.dir}, stop...)
+	cmd := exec.Command("/bin/sh", args...)
+	// Its own session: a terminal's SIGHUP or a Ctrl-C to the process group must not take the watchdog too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("pgtemp: watchdog: %w", err)
+	}
+	s.watchdog = cmd
+	return nil
 }
 
 // Stop stops the server and deletes its files.
 func (s *Server) Stop() error {
+	if s.watchdog != nil {
+		_ = s.watchdog.Process.Kill()
+		_ = s.watchdog.Wait()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := s.run(ctx, "pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "stop")
