@@ -19,8 +19,8 @@ import (
 // readout's prompts (a bill is some 40 prompts of numbers and words, a status fewer), the after-readout menu, and the
 // hang-up and end. Callers give up at each stage, mistype, get a wrong date, reach a slow directory or ask for an
 // agent in roughly the proportions a care-center line sees, so every outcome, menu and funnel stage is present.
-// Callers repeat (a Zipf population of numbers, some calling dozens of times) and each calls about one to three
-// family members' numbers, so caller and identity searches find several calls, as they do on the real line.
+// Callers repeat (most once or twice a month, a Zipf-distributed fifth of the calls from repeat callers, the busiest a
+// few hundred times) and each calls about one to three family members' numbers, so caller and identity searches find several calls, as they do on the real line.
 
 type seedCall struct {
 	id                                            string
@@ -117,14 +117,21 @@ func (g *callGen) startTime(i int) time.Time {
 // call generates call i and its events.
 func (g *callGen) call(i int) {
 	if g.zipf == nil {
-		g.zipf = rand.NewZipf(g.rng, 1.15, 20, uint64(g.pop.callers-1))
+		// P(k) ∝ (1000+k)^-2: the most frequent caller makes about 0.1% of the repeat calls, a few hundred a month
+		// on a log of a million.
+		g.zipf = rand.NewZipf(g.rng, 2, 1000, uint64(g.pop.callers-1))
 	}
 	var idb [12]byte
 	for j := range 3 {
 		v := g.rng.Uint32()
 		idb[4*j], idb[4*j+1], idb[4*j+2], idb[4*j+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 	}
-	caller := int(g.zipf.Uint64())
+	// Most calls come from people who call once or twice a month; a fifth from repeat callers, some of whom call
+	// every day.
+	caller := g.rng.IntN(g.pop.callers)
+	if g.chance(0.2) {
+		caller = int(g.zipf.Uint64())
+	}
 	number, entry := callerNumber(caller)
 	masked, hash := seedMaskCaller(number), seedHash(g.opts.HashKey, number)
 	node := g.pop.nodes[g.pick(g.pop.nodeW)]
