@@ -20,6 +20,7 @@ import (
 	"github.com/vika-jkn/vika/asterisksim/lab"
 	"github.com/vika-jkn/vika/asterisksim/phone"
 	"github.com/vika-jkn/vika/calllog"
+	"github.com/vika-jkn/vika/calllog/calllogtest"
 	"github.com/vika-jkn/vika/dialplan"
 	"github.com/vika-jkn/vika/ivr"
 	"github.com/vika-jkn/vika/jkn"
@@ -380,7 +381,7 @@ func playColumn(t *testing.T, tg target, res *results, makeColumn func(*testing.
 	db := storetest.NewDB(t)
 	var now atomic.Pointer[time.Time]
 	now.Store(&openClock)
-	sink := &memorySink{}
+	sink := &calllogtest.Memory{}
 	startApp(t, tg, db, sink, func() time.Time { return *now.Load() })
 	col := makeColumn(t, tg)
 	seeded := map[string]storetest.Participant{}
@@ -413,7 +414,7 @@ func playColumn(t *testing.T, tg target, res *results, makeColumn func(*testing.
 	}
 }
 
-func playRow(t *testing.T, col column, rw row, p storetest.Participant, sink *memorySink) []string {
+func playRow(t *testing.T, col column, rw row, p storetest.Participant, sink *calllogtest.Memory) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), callDeadline)
 	defer cancel()
 	c, err := col.dial(ctx, rw.number, fmt.Sprintf("0813%08d", callerSeq.Add(1)))
@@ -461,7 +462,7 @@ func playRow(t *testing.T, col column, rw row, p storetest.Participant, sink *me
 		t.Errorf("hung up by %q, want %q", tr.Hangup.By, rw.hungUpBy)
 	}
 	if rw.logged != nil && col.lineKnown {
-		rw.logged(t, sink.call(t, tr.LineID))
+		rw.logged(t, sink.Call(t, tr.LineID))
 	}
 	return trimAfterLast(heard, rw.heard)
 }
@@ -564,49 +565,5 @@ func waitRegistered(t *testing.T, tg target) {
 			t.Fatalf("ARI app vika not registered on %s within 10 s", tg.url)
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// memorySink keeps the call log's events for the rows that check it.
-type memorySink struct {
-	mu     sync.Mutex
-	events []calllog.Event
-}
-
-func (m *memorySink) Record(e calllog.Event) {
-	m.mu.Lock()
-	m.events = append(m.events, e)
-	m.mu.Unlock()
-}
-
-// call returns the events of the call that arrived on channel, once its end event is in.
-func (m *memorySink) call(t *testing.T, channel string) []calllog.Event {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		m.mu.Lock()
-		var id string
-		for _, e := range m.events {
-			if e.Kind == calllog.KindArrival && e.Fields["channel"] == channel {
-				id = e.CallID
-			}
-		}
-		var out []calllog.Event
-		ended := false
-		for _, e := range m.events {
-			if id != "" && e.CallID == id {
-				out = append(out, e)
-				ended = ended || e.Kind == calllog.KindEnd
-			}
-		}
-		m.mu.Unlock()
-		if ended {
-			slices.SortFunc(out, func(a, b calllog.Event) int { return a.Seq - b.Seq })
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no complete call log for channel %s (%d events)", channel, len(out))
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/asterisksim/phone"
 	"github.com/vika-jkn/vika/calllog"
+	"github.com/vika-jkn/vika/calllog/calllogtest"
 	"github.com/vika-jkn/vika/dialplan"
 	"github.com/vika-jkn/vika/store"
 	"github.com/vika-jkn/vika/store/storetest"
@@ -271,16 +270,8 @@ func (c *call) log() callLog {
 
 // --- the call log as a test sees it -----------------------------------------------------------------------------
 
-type memorySink struct {
-	mu     sync.Mutex
-	events []calllog.Event
-}
-
-func (m *memorySink) Record(e calllog.Event) {
-	m.mu.Lock()
-	m.events = append(m.events, e)
-	m.mu.Unlock()
-}
+// memorySink keeps every event; call finds one call's events.
+type memorySink struct{ calllogtest.Memory }
 
 // teeSink hands every event to each sink in turn.
 type teeSink []calllog.Sink
@@ -292,36 +283,7 @@ func (t teeSink) Record(e calllog.Event) {
 }
 
 // call finds the events of the call that arrived on channel, waiting for its end event.
-func (m *memorySink) call(t *testing.T, channel string) callLog {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		m.mu.Lock()
-		var id string
-		for _, e := range m.events {
-			if e.Kind == calllog.KindArrival && e.Fields["channel"] == channel {
-				id = e.CallID
-			}
-		}
-		var out callLog
-		ended := false
-		for _, e := range m.events {
-			if e.CallID == id && id != "" {
-				out = append(out, e)
-				ended = ended || e.Kind == calllog.KindEnd
-			}
-		}
-		m.mu.Unlock()
-		if ended {
-			slices.SortFunc(out, func(a, b calllog.Event) int { return a.Seq - b.Seq })
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no complete call log for channel %s (%d events)", channel, len(out))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+func (m *memorySink) call(t *testing.T, channel string) callLog { return m.Memory.Call(t, channel) }
 
 type callLog []calllog.Event
 

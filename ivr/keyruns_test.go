@@ -101,7 +101,7 @@ func TestTheRecorderMasksEveryDigitOfARunAndKeepsALoneChoice(t *testing.T) {
 				s(r)
 			}
 			var keys strings.Builder
-			for i, e := range sink.events {
+			for i, e := range sink.Events() {
 				if e.Seq != i+1 {
 					t.Fatalf("event %d reached the sink with seq %d: order lost", i, e.Seq)
 				}
