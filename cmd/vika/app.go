@@ -125,10 +125,12 @@ func newLogger(c LogConfig) (*zap.Logger, error) {
 	default:
 		return nil, badKey("log.format", "%q is not json or console", c.Format)
 	}
+	// Stack traces only for errors: a warning at a terminal is one line (Development mode would add one to each).
+	zc.DisableStacktrace = true
 	zc.Level = zap.NewAtomicLevelAt(level)
 	zc.OutputPaths = []string{"stderr"}
 	zc.ErrorOutputPaths = []string{"stderr"}
-	return zc.Build()
+	return zc.Build(zap.AddStacktrace(zapcore.ErrorLevel))
 }
 
 func (a *app) sync() {

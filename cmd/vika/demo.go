@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,6 +49,10 @@ word is keys pressed once the line falls silent ('h' hangs up). Example:
 			if err := a.need(NeedAdmin); err != nil {
 				return err
 			}
+			// Before anything starts: a blank script would otherwise be found out after PostgreSQL and the seed.
+			if cmd.Flags().Changed("script") && strings.TrimSpace(o.script) == "" {
+				return &ConfigError{Key: "--script", What: `empty (expected e.g. "165 1 3507014501900003# 01071985")`}
+			}
 			return runDemo(cmd.Context(), a, o, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
@@ -83,6 +88,11 @@ func runDemo(ctx context.Context, a *app, o demoOptions, in io.Reader, out io.Wr
 		return err
 	}
 	logQuiet(a)
+	if a.cfg.CallLog.HashKey == "" {
+		// The demo's own key, shared by its app and its console, so a demo call can be found by the NIK keyed in;
+		// nothing outlives the demo, so serve's warning about an empty key would mean nothing here.
+		a.cfg.CallLog.HashKey = randomPassword()
+	}
 	if err := seedDemo(ctx, a, o, out); err != nil {
 		return err
 	}

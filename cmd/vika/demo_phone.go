@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -88,28 +87,32 @@ func (t *terminalPhone) runScript(ctx context.Context, script string, speed floa
 	return nil
 }
 
-// runInteractive asks for a number, then sends every key typed as DTMF until the call ends.
+// runInteractive asks for a number, then sends every key typed as DTMF until the call ends. One goroutine reads
+// stdin for the whole demo: a reader per call would be left blocked in Read when its call ends and take the first
+// key typed after it; and waiting on a channel, not in Read, lets Ctrl-C and SIGTERM (ctx) end the demo at the prompt.
 func (t *terminalPhone) runInteractive(ctx context.Context, in io.Reader) error {
-	lines := bufio.NewScanner(in)
+	keys := readInput(in)
 	for {
 		fmt.Fprint(t.out, "\nDial 165 (mobile) or 021165 (landline), or q to quit: ")
-		if !lines.Scan() {
+		line, ok := readLine(ctx, keys)
+		if !ok {
+			fmt.Fprintln(t.out)
 			return nil
 		}
-		number := strings.TrimSpace(lines.Text())
+		number := strings.TrimSpace(line)
 		switch number {
 		case "q", "quit", "exit":
 			return nil
 		case "":
 			continue
 		}
-		if err := t.oneCall(ctx, number); err != nil {
+		if err := t.oneCall(ctx, number, keys); err != nil {
 			fmt.Fprintln(t.out, "call failed:", err)
 		}
 	}
 }
 
-func (t *terminalPhone) oneCall(ctx context.Context, number string) error {
+func (t *terminalPhone) oneCall(ctx context.Context, number string, keys <-chan byte) error {
 	call, err := t.ph.Dial(ctx, number, t.caller)
 	if err != nil {
 		return err
@@ -117,8 +120,6 @@ func (t *terminalPhone) oneCall(ctx context.Context, number string) error {
 	fmt.Fprintf(t.out, "☎ dialling %s. Keys 0-9 * # are sent as tones; h hangs up.\r\n", number)
 	shown := t.show(ctx, call)
 	restore := rawTerminal()
-	keys := make(chan byte)
-	go readKeys(keys)
 	defer func() {
 		restore()
 		<-shown
@@ -131,7 +132,10 @@ func (t *terminalPhone) oneCall(ctx context.Context, number string) error {
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
-		case k := <-keys:
+		case k, ok := <-keys:
+			if !ok { // end of input: hang up as a caller putting the phone down
+				return call.Hangup(ctx)
+			}
 			switch {
 			case k == 'h' || k == 'q' || k == 3: // 3 is Ctrl-C in raw mode
 				return call.Hangup(ctx)
@@ -206,18 +210,43 @@ func rawTerminal() (restore func()) {
 	return func() { _ = term.Restore(fd, old) }
 }
 
-// readKeys forwards one byte at a time from stdin. It ends at EOF; a key typed after the call ended is dropped.
-func readKeys(keys chan<- byte) {
-	buf := make([]byte, 1)
-	for {
-		n, err := os.Stdin.Read(buf)
-		if err != nil || n == 0 {
-			return
+// readInput forwards every byte of in, in order, until EOF (then the channel closes). It is started once per demo.
+func readInput(in io.Reader) <-chan byte {
+	keys := make(chan byte, 64)
+	go func() {
+		defer close(keys)
+		buf := make([]byte, 256)
+		for {
+			n, err := in.Read(buf)
+			for _, b := range buf[:n] {
+				keys <- b
+			}
+			if err != nil {
+				return
+			}
 		}
+	}()
+	return keys
+}
+
+// readLine gathers bytes up to a newline; ok is false at EOF or when ctx ends (Ctrl-C, SIGTERM).
+func readLine(ctx context.Context, keys <-chan byte) (line string, ok bool) {
+	var b strings.Builder
+	for {
 		select {
-		case keys <- buf[0]:
-		case <-time.After(time.Second):
-			return
+		case <-ctx.Done():
+			return "", false
+		case k, open := <-keys:
+			switch {
+			case !open:
+				return b.String(), b.Len() > 0
+			case k == '\n' || k == '\r':
+				return b.String(), true
+			case k == 3 || k == 4: // Ctrl-C, Ctrl-D typed in raw mode
+				return "", false
+			default:
+				b.WriteByte(k)
+			}
 		}
 	}
 }
