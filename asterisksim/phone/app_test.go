@@ -65,7 +65,6 @@ func eachTarget(t *testing.T, f func(t *testing.T, tg target)) {
 	})
 }
 
-
 // writeSounds makes silent WAVs of the right lengths as <dir>/id/vika/<id>.wav.
 func writeSounds(t *testing.T) string {
 	t.Helper()

@@ -63,7 +63,9 @@ func TestABurstOfCallsIsServedWithinAsterisksHTTPSessionLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dial := func(ctx context.Context, number, caller string) (loadCall, error) { return ph.Dial(ctx, number, caller) }
+			dial := func(ctx context.Context, number, caller string) (loadCall, error) {
+				return ph.Dial(ctx, number, caller)
+			}
 			// Each call's deadline as for speed 2 (100 s), not 20: on a loaded machine a call may take longer than
 			// its audio, and the test is about requests refused, not about time.
 			if _, err := oneLoadCall(ctx, dial, i, samples[i%len(samples)], 2); err != nil {
