@@ -42,6 +42,9 @@ type ARIConfig struct {
 type DatabaseConfig struct {
 	URL      string `mapstructure:"url"`
 	MaxConns int    `mapstructure:"max_conns"`
+	// ReplicaURL, when set, is a streaming read replica for participant look-ups (replica.go).
+	ReplicaURL    string        `mapstructure:"replica_url"`
+	ReplicaMaxLag time.Duration `mapstructure:"replica_max_lag"`
 }
 
 type AdminConfig struct {
@@ -106,6 +109,8 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("ari.max_conns", defaultARIConns)
 	v.SetDefault("database.url", "")
 	v.SetDefault("database.max_conns", 20)
+	v.SetDefault("database.replica_url", "")
+	v.SetDefault("database.replica_max_lag", "5s")
 	v.SetDefault("admin.addr", "127.0.0.1:9165")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
@@ -233,7 +238,7 @@ func (c *Config) validateDatabase() error {
 	if c.Database.MaxConns < 1 || c.Database.MaxConns > 1000 {
 		return badKey("database.max_conns", "%d is out of range (expected 1..1000)", c.Database.MaxConns)
 	}
-	return nil
+	return c.validateReplica()
 }
 
 func (c *Config) validateSim() error {
@@ -310,6 +315,12 @@ func (c Config) redacted() Config {
 	}
 	if c.CallLog.HashKey != "" {
 		c.CallLog.HashKey = "***"
+	}
+	if u, err := url.Parse(c.Database.ReplicaURL); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "***")
+			c.Database.ReplicaURL = u.String()
+		}
 	}
 	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
 		if _, ok := u.User.Password(); ok {

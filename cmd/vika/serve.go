@@ -72,6 +72,11 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		return err
 	}
 	defer st.Close()
+	dir, dirMetrics, closeDir, err := openDirectory(ctx, a, st)
+	if err != nil {
+		return err
+	}
+	defer closeDir()
 
 	hashKey := []byte(a.cfg.CallLog.HashKey)
 	if len(hashKey) == 0 {
@@ -119,7 +124,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	runs := &appRuns{done: make(chan error, len(ac.nodes()))}
 	set := &nodeSet{
 		build: func(n *ariNode, client ari.Client, node string) *ivr.App {
-			return ivr.New(client, flow, st, callLog, n.log, append(slices.Clip(opts), ivr.WithNode(node))...) // Clip: nodes attach concurrently
+			return ivr.New(client, flow, dir, callLog, n.log, append(slices.Clip(opts), ivr.WithNode(node))...) // Clip: nodes attach concurrently
 		},
 		run: func(app *ivr.App) { runs.start(runCtx, app) },
 	}
@@ -140,6 +145,9 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		return nil
 	})
 	h.AddSource(set.metrics(callLog))
+	if dirMetrics != nil {
+		h.AddSource(dirMetrics)
+	}
 	wireMetrics(ctx, m, h, callLog, ac) // after the sources: the registry's families replace theirs of the same name
 	stopAdmin, err := serveAdmin(ctx, a.cfg.Admin.Addr, h, log)
 	if err != nil {
