@@ -14,6 +14,9 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/vika
 
+# make install / make uninstall (PREFIX, DESTDIR): the binary, the prompts into Asterisk's sounds, the systemd units.
+include deploy/install.mk
+
 # Every test, against a real PostgreSQL and the simulated Asterisk, and, when ../shared/asterisk-lab is beside the
 # checkout, a real Asterisk 22.10.1 node loaded with asterisk-conf/ (scripts/with-lab.sh; it is stopped at the end).
 # The report lists the real-Asterisk and SIP tests by name, so a run that skipped them shows it.
