@@ -204,8 +204,10 @@ func connectPhone(ctx context.Context, ac ARIConfig, served <-chan error) (*phon
 	}
 	// The callers' REST requests on a bounded pool too (aripool.go): with the app's ari.max_conns (50) and the two
 	// WebSockets they stay under Asterisk's default sessionlimit of 100, which the simulator enforces.
+	// A bill readout in real time runs past the phone's default 30 s wait for the next prompt; a load test's call
+	// has its own deadline, which bounds every wait sooner.
 	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "demo-phone",
-		HTTPClient: ariHTTPClient(phoneARIConns, 0)})
+		HTTPClient: ariHTTPClient(phoneARIConns, 0), Timeout: 3 * time.Minute})
 }
 
 func randomPassword() string {
