@@ -121,7 +121,11 @@ func (s *Server) deliver(name string, e *event) {
 	if s.faults.dropEvent(name, e.typ) {
 		return
 	}
-	a.conn.enqueue(outEvent{ev: e, app: name})
+	out := outEvent{ev: e, app: name}
+	if d := s.faults.delays[name]; d > 0 {
+		out.due = time.Now().Add(d)
+	}
+	a.conn.enqueue(out)
 }
 
 // Event constructors, one per ARI event the simulator produces.

@@ -14,6 +14,7 @@ type faultState struct {
 	refuseUntil time.Time // WebSocket upgrades get 503 until then
 	rest        []*restFault
 	drops       []*eventDrop
+	delays      map[string]time.Duration // by app: how late its events go out
 }
 
 type restFault struct {
@@ -131,6 +132,24 @@ func (s *Server) DropEvents(n int, match EventMatcher) (clear func()) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		d.left = 0
+	}
+}
+
+// DelayEvents holds every event for app d before it goes out, in order, while REST answers at once: the
+// REST answer overtakes the events sent before it, as on a busy client whose WebSocket reader lags (Asterisk
+// sends PlaybackFinished and forgets the playback, and a GET of it answers 404 before the event is read). The
+// returned func ends the delay for events sent from then on.
+func (s *Server) DelayEvents(app string, d time.Duration) (clear func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.delays == nil {
+		s.faults.delays = map[string]time.Duration{}
+	}
+	s.faults.delays[app] = d
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.faults.delays, app)
 	}
 }
 

@@ -20,6 +20,7 @@ const maxQueued = 100000
 type outEvent struct {
 	ev  *event
 	app string
+	due time.Time // not written before then (DelayEvents)
 }
 
 // wsConn is one /ari/events WebSocket. Events are queued under Server.mu and
@@ -149,6 +150,15 @@ func (c *wsConn) writer() {
 		flushEnd := c.flushEnd
 		c.mu.Unlock()
 		for _, e := range batch {
+			if wait := time.Until(e.due); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-c.ctx.Done():
+					t.Stop()
+					return
+				}
+			}
 			ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 			err := ws.Write(ctx, websocket.MessageText, e.ev.marshal(c.s.entityID, e.app))
 			cancel()

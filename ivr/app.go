@@ -117,6 +117,7 @@ func (a *App) Stats() *Stats { return a.stats }
 var events = []string{
 	ari.Events.StasisStart, ari.Events.StasisEnd, ari.Events.ChannelHangupRequest, ari.Events.ChannelDestroyed,
 	ari.Events.ChannelDtmfReceived, ari.Events.PlaybackStarted, ari.Events.PlaybackFinished,
+	ari.Events.ChannelVarset, // only a session's own mark matters (awaitPromptEnd)
 }
 
 // errBusClosed is returned by Run when the client's event bus closes under it (the client was closed).
@@ -177,6 +178,8 @@ func eventChannel(e ari.Event) string {
 	case *ari.ChannelDestroyed:
 		return v.Channel.ID
 	case *ari.ChannelDtmfReceived:
+		return v.Channel.ID
+	case *ari.ChannelVarset:
 		return v.Channel.ID
 	case *ari.PlaybackStarted:
 		return strings.TrimPrefix(v.Playback.TargetURI, "channel:")

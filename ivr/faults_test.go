@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/calllog"
 	"github.com/vika-jkn/vika/dialplan"
@@ -215,5 +219,33 @@ func waitRegistered(t *testing.T, sim *asterisksim.Server, app string) {
 			t.Fatalf("ARI app %s not registered again within 10 s", app)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// On a busy app the WebSocket reader lags: Asterisk sends PlaybackFinished and forgets the playback, and the
+// session's check of the playback gets 404 before the event is read. That prompt played in full; it must not be
+// reported as lost however long the event takes, and however fast the flow runs (the delay here is many times the
+// scaled playback.start, which was once the whole wait).
+func TestAPlaybackFinishedOvertakenByItsPlaybacks404IsWaitedForNotReportedLost(t *testing.T) {
+	t.Parallel()
+	core, logs := observer.New(zapcore.WarnLevel)
+	h := newHarness(t, harnessConfig{logger: zap.New(core), edit: func(f *dialplan.Flow) {
+		f.Playback.Max = 5 * time.Second // checks keep asking until the events arrive
+	}})
+	h.sim.DelayEvents("vika", 400*time.Millisecond)
+	call := h.dial(t, "165")
+	call.hear("main-menu")
+	call.press("1")
+	call.hear("enter-id")
+	call.hangUp()
+	log := call.log() // the call has ended: every prompt is accounted for
+	if n := logs.FilterMessageSnippet("without its events").Len(); n > 0 {
+		t.Errorf("%d prompts reported ended without their events; their PlaybackFinished was only late", n)
+	}
+	if !slices.Contains(log.choices(), "main:1") {
+		t.Errorf("menu choices %v, want main:1", log.choices())
+	}
+	if hu := log.last(calllog.KindHangup); hu[calllog.FieldBy] != byCaller {
+		t.Errorf("hang-up logged as %v, want by caller: its events were late, not lost", hu)
 	}
 }

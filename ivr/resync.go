@@ -3,6 +3,7 @@ package ivr
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -47,9 +48,8 @@ func (s *session) checkPrompt(p *prompt) error {
 	case ariStatus(err) == http.StatusNotFound:
 		// Most often the playback has just finished and its PlaybackFinished is still on its way: Asterisk sends
 		// the event before it forgets the playback, but the REST answer can overtake it on its way through the
-		// WebSocket, the client's bus and this call's mailbox. The event is given playback.start to arrive (the
-		// patience already given a prompt to start); only one that has not come by then was really lost.
-		if err := s.awaitPromptEnd(p, now.Add(pb.Start)); err != nil || p.done {
+		// WebSocket, the client's bus and this call's mailbox. See awaitPromptEnd for how long it is waited for.
+		if err := s.awaitPromptEnd(p); err != nil || p.done {
 			return err
 		}
 		if err := s.channelGone(true); err != nil || p.done {
@@ -67,9 +67,37 @@ func (s *session) checkPrompt(p *prompt) error {
 	return nil
 }
 
-// awaitPromptEnd observes events until p is done or the deadline passes.
-func (s *session) awaitPromptEnd(p *prompt, deadline time.Time) error {
-	for !p.done {
+// eventGrace bounds the wait for a PlaybackFinished that Asterisk has sent but the session has not seen. It is real
+// time, never scaled with the flow: how long an event takes through the WebSocket, the client's bus and the mailbox
+// depends on the load of this process (hundreds of ms with 200 calls on two busy cores), not on how fast prompts
+// play. It is rarely waited out: see awaitPromptEnd.
+const eventGrace = time.Second
+
+// syncVar is the channel variable awaitPromptEnd sets to mark a point in the call's event stream.
+const syncVar = "VIKA_EVENT_SYNC"
+
+// awaitPromptEnd observes events until p is done, or until it is known that its PlaybackFinished will not come.
+// Asterisk answered 404 for the playback, so it has already sent the event; the question is only whether the
+// WebSocket carried it (then it arrives, however late) or dropped it (then it never does). Waiting a fixed time
+// either way would make a busy app report live events as lost (a short wait) or leave every caller whose events
+// really were lost in silence (a long one). So the session sets a channel variable and waits for its ChannelVarset:
+// Asterisk sends that event after the PlaybackFinished, on the same WebSocket, so once it arrives a PlaybackFinished
+// not seen by then was lost. When the app has no WebSocket at all, neither will come and nothing is waited for;
+// eventGrace runs out only when the socket drops between the two requests, or the app lags more than that.
+func (s *session) awaitPromptEnd(p *prompt) error {
+	if err := s.drain(); err != nil || p.done {
+		return err
+	}
+	deadline := time.Now().Add(eventGrace)
+	s.syncSeq++
+	s.syncWant, s.synced = strconv.Itoa(s.syncSeq), false
+	if err := s.do(func() error { return s.ch.SetVariable(syncVar, s.syncWant) }); err != nil {
+		s.synced = ariStatus(err) == http.StatusNotFound // the channel is gone: channelGone finds out why
+	}
+	if !s.synced && !s.appListening() {
+		return nil // the WebSocket is down: Asterisk dropped the mark as it dropped the PlaybackFinished
+	}
+	for !p.done && !s.synced {
 		if _, err := s.wait(deadline); errors.Is(err, errTimeout) {
 			return nil
 		} else if err != nil {
@@ -79,9 +107,25 @@ func (s *session) awaitPromptEnd(p *prompt, deadline time.Time) error {
 	return nil
 }
 
+// appListening says whether Asterisk has the app's WebSocket now (its application is registered). While it has
+// not, every event for the app is dropped, the mark's included: there is nothing to wait for, and a caller whose
+// events were lost would otherwise sit through eventGrace in silence. Any doubt (the request failed) answers yes.
+func (s *session) appListening() bool {
+	key := ari.NewKey(ari.ApplicationKey, s.app.client.ApplicationName())
+	_, err := ask(s, func() (*ari.ApplicationData, error) { return s.app.client.Application().Data(key) })
+	return ariStatus(err) != http.StatusNotFound
+}
+
+// sawVarset notes the ChannelVarset of awaitPromptEnd's mark.
+func (s *session) sawVarset(v *ari.ChannelVarset) {
+	if v.Variable == syncVar && v.Value == s.syncWant {
+		s.synced = true
+	}
+}
+
 // channelGone asks Asterisk whether the channel still exists. It returns nil when it does, errHangup when it does
 // not (or its hang-up event turned up meanwhile), and errShutdown when the app stops. With waitForEvents, a gone
-// channel gets playback.start for its hang-up events to arrive, so that the log can say who hung up; only when
+// channel gets eventGrace for its hang-up events to arrive, so that the log can say who hung up; only when
 // none comes is the channel marked vanished.
 func (s *session) channelGone(waitForEvents bool) error {
 	if err := s.drain(); err != nil {
@@ -92,7 +136,7 @@ func (s *session) channelGone(waitForEvents bool) error {
 	}
 	deadline := time.Now()
 	if waitForEvents {
-		deadline = deadline.Add(s.flow.Playback.Start)
+		deadline = deadline.Add(eventGrace) // the caller is gone: waiting costs nobody silence
 	}
 	for {
 		_, err := s.wait(deadline)

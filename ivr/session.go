@@ -46,7 +46,10 @@ type session struct {
 	transferred    bool
 	fellBack       bool // sent to the fallback context because the app could not drive the channel
 	outcome        string
-	promptErrors   int // prompts that failed to play (missing sound, no events)
+	promptErrors   int    // prompts that failed to play (missing sound, no events)
+	syncSeq        int    // awaitPromptEnd's marks so far
+	syncWant       string // the value of the mark awaited
+	synced         bool   // its ChannelVarset has arrived
 
 	verify verification
 }
@@ -179,6 +182,8 @@ func (s *session) observe(e ari.Event) error {
 		s.promptStarted(v.Playback.ID)
 	case *ari.PlaybackFinished:
 		s.promptFinished(v.Playback.ID, v.Playback.State)
+	case *ari.ChannelVarset:
+		s.sawVarset(v)
 	case *ari.ChannelHangupRequest:
 		s.hungUp(v.Cause, v.Soft)
 		return errHangup
