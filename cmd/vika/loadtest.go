@@ -115,6 +115,7 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	}
 	res := runCalls(ctx, dial, o, samples)
 	res.report(out, o)
+	reportPromptFailures(out, a.metrics)
 	cancel()
 	if served != nil {
 		<-served
