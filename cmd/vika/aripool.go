@@ -40,7 +40,7 @@ func ariHTTPClient(maxConns int, timeout time.Duration) *http.Client {
 	t.MaxIdleConns = maxConns
 	t.IdleConnTimeout = ariIdleTimeout
 	t.ForceAttemptHTTP2 = false // Asterisk speaks HTTP/1.1 only
-	return &http.Client{Transport: t, Timeout: timeout}
+	return &http.Client{Transport: countingTransport{t}, Timeout: timeout}
 }
 
 // useHTTPClient makes the native client send its REST requests with hc. ari/v5 v5.3.1 has no option for it: the

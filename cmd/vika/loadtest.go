@@ -116,6 +116,9 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	res := runCalls(ctx, dial, o, samples)
 	res.report(out, o)
 	reportPromptFailures(out, a.metrics)
+	if !o.noApp {
+		ariStats.snapshot().report(out, o.calls)
+	}
 	cancel()
 	if served != nil {
 		<-served

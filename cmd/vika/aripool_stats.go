@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ariPoolStats counts the ARI REST requests of this process (every node's pool): how many, how long they took,
+// and how much of that was spent waiting for a free pooled connection. Waiting that grows towards the request
+// deadline means ari.max_conns is too small for Asterisk's answer time; a long time at Asterisk with little
+// waiting means Asterisk itself is slow.
+type ariPoolStats struct {
+	requests, failed atomic.Int64
+	waitNs, totalNs  atomic.Int64
+}
+
+var ariStats ariPoolStats
+
+// countingTransport is the pool's transport with ariStats kept.
+type countingTransport struct{ next http.RoundTripper }
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	var got atomic.Int64 // when a connection was handed over (ns since start); set on the transport's goroutine
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Store(int64(time.Since(start))) }}
+	resp, err := c.next.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
+	ariStats.requests.Add(1)
+	if err != nil {
+		ariStats.failed.Add(1)
+	}
+	total := int64(time.Since(start))
+	wait := got.Load()
+	if wait == 0 { // never got a connection: the whole time was waiting
+		wait = total
+	}
+	ariStats.waitNs.Add(wait)
+	ariStats.totalNs.Add(total)
+	return resp, err
+}
+
+// ariSnapshot is ariStats at one instant.
+type ariSnapshot struct {
+	Requests, Failed int64
+	Wait, Total      time.Duration
+}
+
+func (s *ariPoolStats) snapshot() ariSnapshot {
+	return ariSnapshot{Requests: s.requests.Load(), Failed: s.failed.Load(),
+		Wait: time.Duration(s.waitNs.Load()), Total: time.Duration(s.totalNs.Load())}
+}
+
+// ariPoolCollectors publish ariStats: register them on serve's registry (metrics.Metrics.Registry).
+func ariPoolCollectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_requests_total",
+			Help: "ARI REST requests sent (every node)."}, func() float64 { return float64(ariStats.requests.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_requests_failed_total",
+			Help: "ARI REST requests with no answer (connection refused or closed, deadline passed)."}, func() float64 { return float64(ariStats.failed.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_request_seconds_total",
+			Help: "Time ARI REST requests took, in all."}, func() float64 { return time.Duration(ariStats.totalNs.Load()).Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_conn_wait_seconds_total",
+			Help: "Time ARI REST requests waited for a free pooled connection (ari.max_conns), in all."}, func() float64 { return time.Duration(ariStats.waitNs.Load()).Seconds() }),
+	}
+}
+
+// report prints the app's ARI requests for a load test of calls calls.
+func (s ariSnapshot) report(w io.Writer, calls int) {
+	if s.Requests == 0 {
+		return
+	}
+	n := time.Duration(s.Requests)
+	fmt.Fprintf(w, "ARI REST: %d requests (%.1f per call), %d failed; mean %s each, of which %s waiting for a pooled connection\n",
+		s.Requests, float64(s.Requests)/float64(calls), s.Failed, (s.Total / n).Round(time.Microsecond), (s.Wait / n).Round(time.Microsecond))
+}
