@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
-	"time"
-
-	"github.com/vika-jkn/vika/asterisksim/sipphone"
 )
 
 // sipDefaults checks --sip: the calls go through a real Asterisk, so the app must attach to that Asterisk's ARI
@@ -16,8 +11,12 @@ func (o *loadOptions) sipDefaults() error {
 	if o.sipAddr == "" {
 		return nil
 	}
-	if _, _, err := net.SplitHostPort(o.sipAddr); err != nil {
-		return fmt.Errorf("--sip %q: want HOST:PORT of Asterisk's PJSIP UDP transport: %w", o.sipAddr, err)
+	addrs, err := sipTargets(o.sipAddr) // loadtest_nodes.go
+	if err != nil {
+		return err
+	}
+	if err := o.checkSpread(addrs); err != nil {
+		return err
 	}
 	if o.attachURL == "" {
 		return errors.New("--sip needs --ari-url of the same Asterisk: the app answers there the calls the SIP callers place")
@@ -28,16 +27,10 @@ func (o *loadOptions) sipDefaults() error {
 
 // sipDialer places each call as a carrier would: INVITE 165 from 127.0.0.1 (mobile trunk) or 021165 from
 // 127.0.0.2 (landline trunk), keys as RFC 4733 events, what is heard recognised from the RTP received.
+// Several addresses (comma-separated) spread the calls over them: loadtest_nodes.go.
 func sipDialer(addr string) loadDialer {
-	// A bill readout in real time runs past phone's 30 s wait; the call's own deadline (oneLoadCall) bounds it.
-	opts := sipphone.Options{Addr: addr, Timeout: 3 * time.Minute}
-	return func(ctx context.Context, number, caller string) (loadCall, error) {
-		c, err := sipphone.Dial(ctx, opts, number, caller)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
+	addrs, _ := sipTargets(addr) // checked by sipDefaults
+	return spreadDialer(addrs)
 }
 
 // transport says how the calls were placed, for the report's first line.
