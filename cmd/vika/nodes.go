@@ -134,7 +134,7 @@ func connectNodes(ctx context.Context, a *app, cfgs []nodeConfig, deadline time.
 			defer wg.Done()
 			// Attached at once, not when every node has answered: the app is registered from the moment it
 			// connects, and a call Asterisk hands it before ivr.New subscribes would be missed.
-			if errs[i] = n.connect(ctx, a, deadline); errs[i] == nil {
+			if errs[i] = n.connect(ctx, a, deadline, n.log); errs[i] == nil {
 				_, client := n.current()
 				set.attach(n, client)
 			}
@@ -174,11 +174,12 @@ func connectNodes(ctx context.Context, a *app, cfgs []nodeConfig, deadline time.
 // write the client's `connected` flag (a data race the race detector reports). serve returns only to exit, and
 // the process's end closes the WebSocket; in-process users (tests, demo) give each simulator its own password so
 // the leftover loop, retrying once a second, can never attach to a later server.
-func (n *ariNode) connect(ctx context.Context, a *app, deadline time.Duration) error {
+// Within the deadline an Asterisk that refuses connections is tried again, each retry logged to retryLog.
+func (n *ariNode) connect(ctx context.Context, a *app, deadline time.Duration, retryLog *zap.Logger) error {
 	// Prompts are checked before the app registers: from the moment it does, Asterisk hands it calls, and the
 	// longer until ivr.New subscribes, the more calls start in silence and must be recovered.
 	pctx, cancel := context.WithTimeout(ctx, deadline)
-	err := probeARI(pctx, n.cfg.ARIConfig)
+	err := waitForARI(pctx, n.cfg.ARIConfig, retryLog)
 	cancel()
 	if err != nil {
 		return relabel(err, n.cfg.key)
@@ -255,7 +256,7 @@ func (s *nodeSet) retry(ctx context.Context, a *app, n *ariNode, deadline time.D
 			return
 		case <-time.After(nodeRetry):
 		}
-		err := n.connect(ctx, a, deadline)
+		err := n.connect(ctx, a, deadline, zap.NewNop()) // this loop logs each new reason once
 		if err == nil && ctx.Err() != nil {
 			return // draining: a node reached now takes no calls from this process
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/asterisksim/phone"
@@ -241,5 +244,58 @@ func TestASupervisorFindsACallByTheNIKKeyedInShowsItAndReplaysIt(t *testing.T) {
 	}
 	if fi, err := os.Stat(wav); err != nil || fi.Size() < 44+8000 {
 		t.Fatalf("the replay WAV: %v, %v bytes", err, fi)
+	}
+}
+
+// Under systemd, serve and Asterisk start side by side, and Asterisk refuses connections for its first seconds:
+// serve keeps trying within --connect-timeout, says so in its log, and takes calls once Asterisk is up.
+func TestServeWaitsWithinItsConnectTimeoutForAnAsteriskThatRefusesConnectionsAtFirst(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDB(t)
+	a := testApp(t, storetest.URL(t, st))
+	core, logs := observer.New(zapcore.InfoLevel)
+	a.log = zap.New(core)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	pw := "pw-" + t.Name()
+	ac := ARIConfig{URL: "http://" + addr + "/ari", User: "vika", Password: pw, App: "vika"}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- runServe(ctx, a, ac, 20*time.Second) }()
+	for logs.FilterMessageSnippet("retrying").Len() < 2 {
+		select {
+		case err := <-served:
+			t.Fatalf("serve gave up while Asterisk refused connections: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	asterisksim.Start(t, asterisksim.Options{Addr: addr, Extensions: "../../asterisk-conf/extensions.conf",
+		Sounds: soundsWithout(t), Speed: 20, Users: map[string]string{"vika": pw}})
+	ph, err := connectPhone(ctx, ac, served)
+	if err != nil {
+		t.Fatalf("serve did not come up once Asterisk answered: %v", err)
+	}
+	call, err := ph.Dial(ctx, "165", "081200000001")
+	if err == nil {
+		_, err = call.WaitPrompt(ctx, "main-menu")
+	}
+	_ = ph.Close()
+	cancel()
+	if serr := <-served; serr != nil {
+		t.Errorf("serve ended with %v, want a clean stop", serr)
+	}
+	if err != nil {
+		t.Fatalf("a caller did not reach the main menu: %v", err)
+	}
+	for _, e := range logs.FilterMessageSnippet("retrying").All() {
+		if e.ContextMap()["url"] != ac.URL || e.ContextMap()["error"] == nil {
+			t.Errorf("retry logged as %q %v, want the URL and the error", e.Message, e.ContextMap())
+		}
 	}
 }

@@ -77,6 +77,52 @@ func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Dura
 	}
 }
 
+// waitForARI probes ARI until it answers or ctx ends (serve's --connect-timeout): an Asterisk that is still starting,
+// or restarting beside this process under systemd, refuses connections for a few seconds, and serve should come up
+// with it rather than fail at once. Only a connection that fails is retried, with backoff, each retry logged; an
+// answer that says the settings are wrong (401, not the /ari base) is final at once.
+func waitForARI(ctx context.Context, c ARIConfig, log *zap.Logger) error {
+	backoff := 250 * time.Millisecond
+	var last error
+	for attempt := 1; ; attempt++ {
+		err := probeARI(ctx, c)
+		var unreachable *ariUnreachableError
+		if err == nil || !errors.As(err, &unreachable) {
+			return err
+		}
+		if last != nil && ctx.Err() != nil {
+			err = last // the deadline cut this probe short: why the earlier ones failed says more
+		}
+		last = err
+		deadline, ok := ctx.Deadline()
+		if ctx.Err() != nil || (ok && time.Until(deadline) < backoff) {
+			return err
+		}
+		log.Warn("Asterisk not reachable yet; retrying within --connect-timeout", zap.String("url", c.URL),
+			zap.Int("attempt", attempt), zap.Duration("retry_in", backoff), zap.Error(unreachable.err))
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// ariUnreachableError is a probe that got no HTTP answer at all (refused, reset, timed out): worth trying again.
+type ariUnreachableError struct {
+	url string
+	err error
+}
+
+func (e *ariUnreachableError) Error() string {
+	return fmt.Sprintf("reach ARI at %s: %v (is Asterisk running, with http.conf enabled and ari.conf loaded?)", e.url, e.err)
+}
+
+func (e *ariUnreachableError) Unwrap() error { return e.err }
+
 func probeARI(ctx context.Context, c ARIConfig) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL+"/asterisk/info", nil)
 	if err != nil {
@@ -86,7 +132,7 @@ func probeARI(ctx context.Context, c ARIConfig) error {
 	req.Close = true // a one-off: no idle connection left holding one of Asterisk's HTTP sessions
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("reach ARI at %s: %w (is Asterisk running, with http.conf enabled and ari.conf loaded?)", c.URL, err)
+		return &ariUnreachableError{url: c.URL, err: err}
 	}
 	resp.Body.Close()
 	switch {
