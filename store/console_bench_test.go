@@ -19,8 +19,8 @@ import (
 // The console's scale target (issue 14): with 1,000,000 calls in the log, a filtered calls-list page p99 ≤ 100 ms
 // and the overview of a week ≤ 500 ms. The benchmarks fill a fresh database with VIKA_BENCH_CALLS calls (default
 // 20000, so CI stays fast) through store.SeedCallLog, or use VIKA_BENCH_DATABASE_URL as it is (after
-// `vika seed --participants 0 --calls 1000000`). VIKA_BENCH_EXPLAIN=1 logs each query's EXPLAIN (ANALYZE, BUFFERS)
-// once, for docs/performance.md.
+// `vika seed --participants 0 --calls 1000000`). VIKA_BENCH_EXPLAIN=FILE appends each query's
+// EXPLAIN (ANALYZE, BUFFERS) to FILE as Markdown, for docs/performance.md (a benchmark's log keeps only 10 lines).
 
 // benchLog is a filled call log and the values its filters are tried with.
 type benchLog struct {
@@ -225,7 +225,23 @@ func explainSQL(b *testing.B, s *store.Store, sql string, args ...any) {
 	for i := len(args); i >= 1; i-- {
 		shown = strings.ReplaceAll(shown, "$"+strconv.Itoa(i), literal(args[i-1]))
 	}
-	b.Logf("EXPLAIN (ANALYZE, BUFFERS)\n%s;\n%s", shown, strings.Join(lines, "\n"))
+	exec := ""
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "Execution Time: "); ok {
+			exec = v
+		}
+	}
+	f, err := os.OpenFile(os.Getenv("VIKA_BENCH_EXPLAIN"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatalf("explain: %v", err)
+	}
+	defer f.Close()
+	name := strings.TrimPrefix(b.Name(), "Benchmark")
+	_, err = fmt.Fprintf(f, "<details><summary><code>%s</code>: %s</summary>\n\n```sql\n%s;\n```\n```\n%s\n```\n</details>\n\n",
+		name, exec, shown, strings.Join(lines, "\n"))
+	if err != nil {
+		b.Fatalf("explain: %v", err)
+	}
 }
 
 func literal(v any) string {
