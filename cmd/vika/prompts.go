@@ -108,6 +108,8 @@ sound:vika/<id> in the language given (default id). It exits with status 1 when 
 	}
 	cmd.Flags().StringVar(&lang, "lang", prompts.Language, "Asterisk language the prompts are installed under")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for Asterisk")
+	cmd.Flags().String("ari-url", "", "Asterisk ARI base URL (ari.url)")
+	a.bindFlag(cmd.Flags().Lookup("ari-url"), "ari.url")
 	return cmd
 }
 

@@ -206,7 +206,7 @@ func poolURL(d DatabaseConfig) string {
 // opens the store on database.url, with database.max_conns.
 func openMigrated(ctx context.Context, c DatabaseConfig) (*store.Store, error) {
 	if err := store.Migrate(ctx, c.URL); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("database: %w", err) // "migrate: ..." already: said once
 	}
 	return store.Open(ctx, poolURL(c))
 }
