@@ -27,6 +27,8 @@ type loadOptions struct {
 	sipAddr      string // place the calls over SIP to this Asterisk (loadtest_sip.go)
 	noApp        bool
 	rate         float64 // new calls per second, Poisson arrivals (loadtest_arrivals.go); 0: as places free
+	appMetrics   string  // an external vika serve's admin URL: its own cost (loadtest_app.go)
+	jsonPath     string  // --json
 }
 
 func newLoadtestCmd(a *app) *cobra.Command {
@@ -61,6 +63,8 @@ receiving the last key of an entry to the next prompt starting; call = dial to h
 	f.Float64Var(&o.speed, "speed", 20, "simulated Asterisk speed (prompts and tones this many times faster than real time)")
 	f.IntVar(&o.participants, "participants", 20000, "synthetic participants to seed")
 	f.StringVar(&o.attachURL, "ari-url", "", "attach to a running ARI server (vika sim or Asterisk); credentials from ari.user/ari.password")
+	f.StringVar(&o.appMetrics, "app-metrics", "", "admin URL of the vika serve taking the calls (e.g. http://127.0.0.1:9165): its CPU, heap, RSS and goroutines per call from its /metrics; fails on dropped call-log events or leaked goroutines")
+	f.StringVar(&o.jsonPath, "json", "", "write the results as JSON to this file")
 	f.Float64Var(&o.rate, "rate", 0, "new calls per second, arriving as a Poisson process (0: each call as soon as one of --concurrency ends)")
 	f.BoolVar(&o.noApp, "no-app", false, "do not run the app here (a vika serve already handles the calls)")
 	f.StringVar(&o.sipAddr, "sip", "", "place the calls over SIP to this Asterisk (HOST:PORT of its PJSIP transport), which runs VIKA's dialplan; needs --ari-url of the same Asterisk for the app")
@@ -113,8 +117,28 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	if o.sipAddr != "" {
 		dial = sipDialer(o.sipAddr)
 	}
+	var watch *appWatch
+	if o.appMetrics != "" {
+		w, stop, err := startAppWatch(ctx, o.appMetrics)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		watch = w
+	}
 	res := runCalls(ctx, dial, o, samples)
 	res.report(out, o)
+	var cost *appCost
+	if watch != nil {
+		c := watch.finish(ctx, 3*time.Second)
+		c.report(out)
+		cost = &c
+	}
+	if o.jsonPath != "" {
+		if err := writeLoadJSON(o.jsonPath, res, cost); err != nil {
+			return err
+		}
+	}
 	reportPromptFailures(out, a.metrics)
 	if !o.noApp {
 		ariStats.snapshot().report(out, o.calls)
@@ -126,7 +150,7 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	if res.failed.Load() > 0 {
 		return fmt.Errorf("%d of %d calls failed (first: %v)", res.failed.Load(), o.calls, res.firstErr)
 	}
-	return nil
+	return cost.check()
 }
 
 func loadSamples(ctx context.Context, a *app, o loadOptions) ([]store.Sample, error) {

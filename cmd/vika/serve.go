@@ -114,6 +114,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	opts = append(opts, ivr.WithCallerLimiter(limiter))
 	m := metrics.New() // package metrics: the Prometheus registry; wired in metrics.go
 	m.SetLookupDeadline(flow.Lookup.Deadline)
+	m.Registry().MustRegister(ariPoolCollectors()...) // ARI requests and their wait for a pooled connection (aripool_stats.go)
 	a.metrics = m
 	opts = append(opts, ivr.WithObserver(m))
 
