@@ -108,7 +108,7 @@ func SeedCallLog(ctx context.Context, pool *pgxpool.Pool, opts CallLogSeedOption
 	return rep, nil
 }
 
-// RebuildCallRollup recomputes the overview's hourly rollup (migration 0007) from the whole call log, for after a
+// RebuildCallRollup recomputes the overview's hourly rollup (migration 0005) from the whole call log, for after a
 // bulk load that bypassed its trigger.
 func RebuildCallRollup(ctx context.Context, pool *pgxpool.Pool) error {
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {

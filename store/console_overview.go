@@ -44,7 +44,7 @@ type Funnel struct {
 }
 
 // Overview computes the line's figures over [from, to), with hours cut in loc. Calls that have ended are read from
-// the hourly rollup (migration 0007), which is what keeps a week's overview fast on a large log; calls still going
+// the hourly rollup (migration 0005), which is what keeps a week's overview fast on a large log; calls still going
 // on (or whose end was never logged) are added from the log itself. A range that does not fall on whole hours, or a
 // zone that is not a whole number of hours from UTC, is counted from the log alone.
 func (s *Store) Overview(ctx context.Context, from, to time.Time, loc *time.Location) (Overview, error) {
