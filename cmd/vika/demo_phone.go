@@ -43,6 +43,9 @@ func appRegistered(ctx context.Context, ac ARIConfig) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
+// scriptListenLimit bounds how long a scripted call listens after its last key for the IVR to end or ask again.
+const scriptListenLimit = 5 * time.Minute
+
 // runScript places one call and presses each word's keys once the line has been silent a moment.
 func (t *terminalPhone) runScript(ctx context.Context, script string, speed float64) error {
 	words := strings.Fields(script)
@@ -75,11 +78,29 @@ func (t *terminalPhone) runScript(ctx context.Context, script string, speed floa
 		case <-call.Done():
 		}
 	}
-	wctx, cancel := context.WithTimeout(ctx, time.Duration(float64(2*time.Minute)/speed))
+	// The script has no more keys: listen until the IVR hangs up, or says no-input after the last key (it waited
+	// its whole timeout for a key the script does not have), and only then put the phone down. A fixed wait scaled
+	// by --speed hung up in the look-up after please-wait: the demo does not know an attached server's speed, and
+	// the look-up and Asterisk's answers take real time whatever the speed.
+	lastKey := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, scriptListenLimit)
 	defer cancel()
-	tr, err := call.WaitHangup(wctx)
-	if err != nil {
+	for {
+		h, err := call.WaitPrompt(wctx, "no-input")
+		if err != nil || h.Start.After(lastKey) {
+			break
+		}
+	}
+	select {
+	case <-call.Done():
+	default:
+		fmt.Fprintln(t.out, "  ⌨ (hang up: the script has no more keys)")
 		_ = call.Hangup(ctx)
+	}
+	hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer hcancel()
+	tr, err := call.WaitHangup(hctx)
+	if err != nil {
 		tr = call.Transcript()
 	}
 	<-shown

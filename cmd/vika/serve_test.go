@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -297,5 +298,31 @@ func TestServeWaitsWithinItsConnectTimeoutForAnAsteriskThatRefusesConnectionsAtF
 		if e.ContextMap()["url"] != ac.URL || e.ContextMap()["error"] == nil {
 			t.Errorf("retry logged as %q %v, want the URL and the error", e.Message, e.ContextMap())
 		}
+	}
+}
+
+// vika demo --ari-url attaches to a server whose speed it does not know (vika sim --speed 20 here), and the look-up
+// after please-wait takes real time whatever the speed: the scripted caller listens until the IVR has read out the
+// status and asked for a key it will not get, and only then hangs up.
+func TestAScriptedDemoCallAttachedToASimulatorHearsTheReadoutBeforeHangingUp(t *testing.T) {
+	for _, speed := range [][]string{{"--speed", "60"}, nil} {
+		t.Run(fmt.Sprint("demo ", speed), func(t *testing.T) {
+			dbURL := storetest.NewEmptyDB(t)
+			sample := seededSample(t, dbURL, 1500)
+			_, ac := startSim(t, soundsWithout(t))
+			script := "165 1 " + sample.NIK + " " + sample.BirthDate.Format("02012006")
+			args := append([]string{"demo", "--participants", "1500", "--seed", "1", "--ari-url", ac.URL, "--script", script}, speed...)
+			out, err := runVika(t, map[string]string{"DATABASE_URL": dbURL, "VIKA_ARI_PASSWORD": ac.Password,
+				"VIKA_ADMIN_ADDR": "127.0.0.1:0", "VIKA_LOG_LEVEL": "error"}, args...)
+			if err != nil {
+				t.Fatalf("demo: %v\n%s", err, out)
+			}
+			call := out[strings.Index(out, "— call over"):]
+			for _, want := range []string{"please-wait", "status-intro", "after-readout-menu", "no-input", "hung up by caller"} {
+				if !strings.Contains(call, want) {
+					t.Errorf("the scripted call lacks %q:\n%s", want, call)
+				}
+			}
+		})
 	}
 }
