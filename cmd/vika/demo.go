@@ -43,7 +43,7 @@ as it plays (and hear it where aplay, paplay or sox's play exists).
 
 --script runs one call without a terminal: words separated by spaces; the first is the number to dial, each other
 word is keys pressed once the line falls silent ('h' hangs up). Example:
-  vika demo --script "165 1 3507014501900003# 01071985"`,
+  vika demo --script "165 1 3501180311800001# 03111980"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.need(NeedAdmin); err != nil {
