@@ -104,12 +104,11 @@ func (s *Server) restFault(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if f.delay > 0 {
+		// A client that gives up does not end the wait: Asterisk's HTTP thread finishes a request whose client
+		// went away, and its session counts against sessionlimit until then.
 		t := time.NewTimer(f.delay)
 		select {
 		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return true
 		case <-s.ctx.Done():
 			t.Stop()
 		}

@@ -25,12 +25,20 @@ const phoneARIConns = 32
 // connection the server is closing fails with EOF and is not retried by net/http (POST is not idempotent).
 const ariIdleTimeout = 10 * time.Second
 
+// ariHungRequest frees a pooled connection whose request Asterisk never answers. Only then is a connection
+// given up mid-request: see ariHTTPClient.
+const ariHungRequest = 30 * time.Second
+
 // ariHTTPClient is the HTTP client for ARI's REST requests: keep-alive connections, at most maxConns to the node
 // at once (MaxConnsPerHost; each is one of Asterisk's HTTP sessions), all of them kept idle for reuse. A request
-// that finds every connection busy waits for one, within timeout, which covers the whole exchange (the wait, the
-// request, the reply); a request still waiting at its deadline is never sent, so a call's late answer or play
-// cannot reach Asterisk after the session gave up on it.
-func ariHTTPClient(maxConns int, timeout time.Duration) *http.Client {
+// that finds every connection busy waits for one for at most wait (the caller's own deadline, 0 for none): one
+// still waiting then is never sent, so a call's late answer or play cannot reach Asterisk after the session gave
+// up on it. A request once sent is left to finish, even past the caller's deadline (the caller has stopped
+// waiting for it): cancelling it would close its connection, but Asterisk's HTTP thread goes on serving the
+// request and counts the session until it is done, while the pool, one connection short, opens another. Under
+// overload those abandoned sessions piled up past sessionlimit (measured: "HTTP session count exceeded 200
+// sessions" with ari.max_conns 150 and a 2 s cancel) and Asterisk refused the next connections with EOF.
+func ariHTTPClient(maxConns int, wait time.Duration) *http.Client {
 	if maxConns <= 0 {
 		maxConns = defaultARIConns
 	}
@@ -40,7 +48,11 @@ func ariHTTPClient(maxConns int, timeout time.Duration) *http.Client {
 	t.MaxIdleConns = maxConns
 	t.IdleConnTimeout = ariIdleTimeout
 	t.ForceAttemptHTTP2 = false // Asterisk speaks HTTP/1.1 only
-	return &http.Client{Transport: countingTransport{t}, Timeout: timeout}
+	hung := time.Duration(0)
+	if wait > 0 {
+		hung = ariHungRequest
+	}
+	return &http.Client{Transport: countingTransport{next: t, wait: wait}, Timeout: hung}
 }
 
 // useHTTPClient makes the native client send its REST requests with hc. ari/v5 v5.3.1 has no option for it: the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,18 +23,30 @@ type ariPoolStats struct {
 
 var ariStats ariPoolStats
 
-// countingTransport is the pool's transport with ariStats kept.
-type countingTransport struct{ next http.RoundTripper }
+// countingTransport is the pool's transport with ariStats kept, and the bound on waiting for a connection.
+type countingTransport struct {
+	next http.RoundTripper
+	wait time.Duration // a request with no connection after this is cancelled, unsent (0: no bound)
+}
 
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
-	var got atomic.Int64 // when a connection was handed over (ns since start); set on the transport's goroutine
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Store(int64(time.Since(start))) }}
-	resp, err := c.next.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
-	ariStats.requests.Add(1)
-	if err != nil {
-		ariStats.failed.Add(1)
+	var got atomic.Int64 // when a connection was handed over (ns since start); 0 until then
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Store(max(int64(time.Since(start)), 1)) }}
+	ctx, cancel := context.WithCancel(httptrace.WithClientTrace(r.Context(), trace))
+	var timer *time.Timer
+	if c.wait > 0 {
+		timer = time.AfterFunc(c.wait, func() {
+			if got.Load() == 0 {
+				cancel() // still queued for a connection: never sent
+			}
+		})
 	}
+	resp, err := c.next.RoundTrip(r.WithContext(ctx))
+	if timer != nil {
+		timer.Stop()
+	}
+	ariStats.requests.Add(1)
 	total := int64(time.Since(start))
 	wait := got.Load()
 	if wait == 0 { // never got a connection: the whole time was waiting
@@ -41,7 +54,42 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	ariStats.waitNs.Add(wait)
 	ariStats.totalNs.Add(total)
-	return resp, err
+	if err != nil {
+		ariStats.failed.Add(1)
+		cancel()
+		return nil, err
+	}
+	// The body is read after RoundTrip returns; the context lives until it is closed. A WebSocket upgrade's body is
+	// the connection itself, which its user writes to as well.
+	if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+		resp.Body = &cancelOnCloseRW{ReadWriteCloser: rwc, cancel: cancel}
+	} else {
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	}
+	return resp, nil
+}
+
+type cancelOnCloseRW struct {
+	io.ReadWriteCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnCloseRW) Close() error {
+	err := b.ReadWriteCloser.Close()
+	b.cancel()
+	return err
+}
+
+// cancelOnClose releases the request's context once its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // ariSnapshot is ariStats at one instant.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -126,4 +128,76 @@ func connectCallers(t *testing.T, ctx context.Context, ac ARIConfig, served <-ch
 		t.Fatal(err)
 	}
 	return ph
+}
+
+// When Asterisk is slow, a request the call stops waiting for (past its 2 s deadline) is still being served there,
+// and its HTTP session still counts against sessionlimit until Asterisk is done with it. An app that cancels such
+// a request closes the connection and opens another for the next request, so sessions pile up past the limit and
+// Asterisk refuses connections with EOF, failing calls that would otherwise have gone through once it recovers.
+func TestRequestsAsteriskIsSlowToAnswerDoNotPileSessionsUpPastItsLimit(t *testing.T) {
+	t.Parallel()
+	const (
+		limit    = 10
+		appConns = 4 // + 1 WebSocket; the callers 1 + 1; net/http's probe and polls up to 2
+		calls    = 16
+	)
+	dbURL := storetest.NewEmptyDB(t)
+	seedSamples(t, dbURL, 200)
+	pw := "pw-" + t.Name()
+	sim := asterisksim.Start(t, asterisksim.Options{
+		Extensions:   "../../asterisk-conf/extensions.conf",
+		Sounds:       soundsWithout(t),
+		Speed:        20,
+		Users:        map[string]string{"vika": pw},
+		SessionLimit: limit,
+	})
+	ac := ARIConfig{URL: sim.URL(), User: "vika", Password: pw, App: "vika", MaxConns: appConns}
+	a := testApp(t, dbURL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+	}()
+	callers := ariHTTPClient(1, 0)
+	defer callers.CloseIdleConnections()
+	ph := connectCallers(t, ctx, ac, served, callers)
+	defer ph.Close()
+
+	// Every prompt takes Asterisk 3 s to start: each call's welcome outlives the app's 2 s deadline.
+	clear := sim.SetRESTFault(func(method, path string) bool {
+		return method == http.MethodPost && strings.Contains(path, "/play")
+	}, 3*time.Second, 0)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if c, err := ph.Dial(ctx, "165", fmt.Sprintf("08120000%04d", i)); err == nil {
+				_, _ = c.WaitPrompt(ctx, "main-menu") // these calls fail: Asterisk is too slow
+				_ = c.Hangup(ctx)
+			}
+		}()
+	}
+	wg.Wait()
+	clear()
+	// Asterisk has recovered: the next caller is served.
+	c, err := ph.Dial(ctx, "165", "081299999999")
+	if err == nil {
+		_, err = c.WaitPrompt(ctx, "main-menu")
+		_ = c.Hangup(ctx)
+	}
+	s := sim.Sessions()
+	t.Logf("HTTP sessions: peak %d open of %d, %d in all, %d refused", s.Peak, limit, s.Accepted, s.Refused)
+	if s.Refused > 0 {
+		t.Errorf("the simulated Asterisk refused %d HTTP sessions over its limit of %d while slow", s.Refused, limit)
+	}
+	if err != nil {
+		t.Errorf("a caller once Asterisk recovered: %v", err)
+	}
 }
