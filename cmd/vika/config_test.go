@@ -65,7 +65,7 @@ func TestValidationOfACommandsSectionsNamesTheMissingKey(t *testing.T) {
 	t.Parallel()
 	base := func() Config {
 		return Config{
-			ARI:      ARIConfig{URL: "http://127.0.0.1:8088/ari", User: "vika", Password: "s3cret", App: "vika"},
+			ARI:      ARIConfig{URL: "http://127.0.0.1:8088/ari", User: "vika", Password: "s3cret", App: "vika", MaxConns: 50},
 			Database: DatabaseConfig{URL: "postgres://vika@127.0.0.1:5432/vika", MaxConns: 10},
 			Admin:    AdminConfig{Addr: "127.0.0.1:9165"},
 			Log:      LogConfig{Level: "info", Format: "json"},
@@ -83,6 +83,7 @@ func TestValidationOfACommandsSectionsNamesTheMissingKey(t *testing.T) {
 		{"an ARI URL without scheme", func(c *Config) { c.ARI.URL = "127.0.0.1:8088" }, NeedARI, "ari.url"},
 		{"a websocket URL that is http", func(c *Config) { c.ARI.WSURL = "http://x/ari/events" }, NeedARI, "ari.ws_url"},
 		{"an app name with a comma", func(c *Config) { c.ARI.App = "vika,mobile" }, NeedARI, "ari.app"},
+		{"no ARI connections", func(c *Config) { c.ARI.MaxConns = 0 }, NeedARI, "ari.max_conns"},
 		{"no database URL", func(c *Config) { c.Database.URL = "" }, NeedDatabase, "database.url"},
 		{"a database URL that is not one", func(c *Config) { c.Database.URL = "mysql://x" }, NeedDatabase, "database.url"},
 		{"zero connections", func(c *Config) { c.Database.MaxConns = 0 }, NeedDatabase, "database.max_conns"},
