@@ -12,9 +12,10 @@ import (
 )
 
 // defaultARIConns is ari.max_conns when unset: well under Asterisk's default sessionlimit (100), which also counts
-// the event WebSocket, an operator's curl and a second vika serve. On loopback Asterisk answers a REST request in
-// about a millisecond, so 50 connections carry tens of thousands of requests a second; a burst beyond them waits
-// for a free connection rather than opening a session Asterisk would refuse.
+// the event WebSocket, an operator's curl and a second vika serve. Measured on the lab's Asterisk 22.10.1 at 1,000
+// channels (docs/performance.md): each request took 60-100 ms there and Asterisk served about 500 a second however
+// many connections carried them (90 were no better than 50), so a larger pool only queues inside Asterisk instead
+// of here, where a request past its deadline is dropped unsent.
 const defaultARIConns = 50
 
 // phoneARIConns is the load tool's and demo phone's share of the simulator's sessions (see connectPhone).
