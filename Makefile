@@ -7,7 +7,7 @@ BIN       := bin/vika
 PKGS      := ./...
 TESTFLAGS ?= -race -count=1 -timeout 12m
 
-.PHONY: all build test test-short demo prompts vet fmt bench loadtest loadtest-ci lab-check clean
+.PHONY: all build test test-short demo prompts vet fmt bench loadtest loadtest-ci lab-check clean fuzz
 
 all: build
 
@@ -23,6 +23,16 @@ include deploy/install.mk
 test:
 	$(GO) build -o bin/testreport ./scripts/testreport
 	scripts/with-lab.sh scripts/with-postgres.sh bash -o pipefail -c '$(GO) test $(TESTFLAGS) -json $(PKGS) | bin/testreport'
+
+# Each fuzz target for FUZZTIME (30s in CI), one after the other: go test -fuzz takes one package and one target at a
+# time. Their corpora are committed under each package's testdata/fuzz/; plain `make test` replays them.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./ivr:FuzzCollector ./ivr:FuzzParseBirthDate ./ivr:FuzzARIEvent ./jkn:FuzzIdentity ./asterisksim/extconf:FuzzParse
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 vet:
 	$(GO) vet $(PKGS)

@@ -51,13 +51,32 @@ func (s *Server) application(name string) applicationJSON {
 	return a
 }
 
-func (s *Server) listApplications(w http.ResponseWriter, r *request) {
-	s.mu.Lock()
-	names := make([]string, 0, len(s.apps))
+// knownApps are the apps Asterisk still holds: those with a WebSocket, and those whose WebSocket went away while
+// channels were in them. Asterisk deactivates an app when its socket closes (Stasis() to it fails from then on) but
+// keeps it in its registry, channels listed, until no channel is left in it (res_stasis: app_is_finished). That is
+// how a restarted app, or one that has just closed its socket at shutdown, finds the callers it left behind.
+// Must hold s.mu.
+func (s *Server) knownApps() []string {
+	seen := map[string]bool{}
 	for name := range s.apps {
+		seen[name] = true
+	}
+	for _, ch := range s.channels {
+		if ch.inStasis {
+			seen[ch.stasisApp] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for name := range seen {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	return names
+}
+
+func (s *Server) listApplications(w http.ResponseWriter, r *request) {
+	s.mu.Lock()
+	names := s.knownApps()
 	out := make([]applicationJSON, len(names))
 	for i, n := range names {
 		out[i] = s.application(n)
@@ -71,10 +90,21 @@ func (s *Server) getApplication(w http.ResponseWriter, r *request) {
 	name := r.vars["applicationName"]
 	_, ok := s.apps[name]
 	a := s.application(name)
+	ok = ok || len(a.ChannelIDs) > 0
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, "Application not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+// Connected says whether app has an event WebSocket now, that is whether Stasis() to it would succeed. GET
+// /applications/{app} cannot tell: like Asterisk, the simulator lists an app whose socket went away while channels
+// are still in it.
+func (s *Server) Connected(app string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[app]
+	return a != nil && a.conn != nil
 }

@@ -242,7 +242,7 @@ func (s *Server) sendDTMF(w http.ResponseWriter, r *request) {
 	if ch.peer != nil && !ch.peer.gone {
 		target = ch.peer
 	}
-	now := time.Now()
+	now := s.now()
 	start := now
 	if ch.dtmfFree.After(now) {
 		start = ch.dtmfFree
@@ -263,7 +263,7 @@ func (s *Server) sendDigit(target *channel, digits string, durationMS int, at ti
 	if digits == "" {
 		return
 	}
-	s.after(target, max(time.Until(at), 0), func() {
+	s.after(target, max(at.Sub(s.now()), 0), func() {
 		d := digits[:1]
 		if strings.ContainsAny(d, "0123456789*#ABCDabcd") {
 			s.emit(evChannel("ChannelDtmfReceived", target, field{"digit", strings.ToUpper(d)}, field{"duration_ms", durationMS}), target)

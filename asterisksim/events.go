@@ -9,9 +9,10 @@ import (
 // event is one ARI event, built under Server.mu from value snapshots and
 // marshalled later by each recipient's writer (with its own "application").
 type event struct {
-	typ    string
-	at     time.Time
-	fields []field
+	typ     string
+	at      time.Time
+	stamped bool // at was set by stamp
+	fields  []field
 }
 
 type field struct {
@@ -74,6 +75,7 @@ type app struct {
 //
 // Must hold s.mu.
 func (s *Server) emit(e *event, about ...*channel) {
+	s.stamp(e)
 	var to [4]string
 	n := 0
 	add := func(name string) {
@@ -111,7 +113,18 @@ func (s *Server) emit(e *event, about ...*channel) {
 
 // emitTo sends e to one application only: StasisStart and StasisEnd go to the
 // app itself, never to the originator or subscribeAll apps.
-func (s *Server) emitTo(name string, e *event) { s.deliver(name, e) }
+func (s *Server) emitTo(name string, e *event) {
+	s.stamp(e)
+	s.deliver(name, e)
+}
+
+// stamp dates an event sent by a timer with the simulated instant the timer was due (after), before any app has it.
+// An event emitted twice (emitTo for one app, emit for the others) keeps its first stamp.
+func (s *Server) stamp(e *event) {
+	if !s.due.IsZero() && !e.stamped {
+		e.at, e.stamped = s.due, true
+	}
+}
 
 func (s *Server) deliver(name string, e *event) {
 	a := s.apps[name]

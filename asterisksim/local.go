@@ -216,7 +216,12 @@ func (s *Server) callerGone(c1 *channel, cause int, window bool) {
 		s.destroy(c2, cause)
 	}
 	if window && s.opts.HangupWindow > 0 {
+		// The window is room for the app to act, which it does in real time: counted from now, not from the
+		// simulated instant a late timer was due (after).
+		due := s.due
+		s.due = time.Time{}
 		s.after(c2, s.opts.HangupWindow, finish)
+		s.due = due
 		return
 	}
 	finish()

@@ -130,7 +130,12 @@ func (s *Server) startPlayback(pb *playback) {
 // more media follow; an unknown scheme starts and never finishes.
 func (s *Server) startItem(pb *playback) {
 	ch := pb.ch
-	s.emit(evPlayback("PlaybackStarted", pb), ch)
+	// One instant for the start event and the item's timer: reading the file's length may take a while on a
+	// loaded machine, and must not lengthen the prompt.
+	now := s.now()
+	started := evPlayback("PlaybackStarted", pb)
+	started.at = now
+	s.emit(started, ch)
 	uri := pb.media[pb.idx]
 	scheme, name, _ := strings.Cut(uri, ":")
 	if scheme != "sound" {
@@ -140,7 +145,6 @@ func (s *Server) startItem(pb *playback) {
 		return
 	}
 	d, fileLang, found := s.sounds.duration(name, pb.lang)
-	now := time.Now()
 	if !found {
 		ch.heard.add(Heard{PlaybackID: pb.id, Media: uri, Lang: pb.lang, Started: now, Ended: now, State: "missing"})
 		if pb.idx+1 < len(pb.media) {
@@ -366,7 +370,7 @@ func (s *Server) stopItemTimer(pb *playback) {
 }
 
 func (s *Server) resumeItem(pb *playback, left time.Duration) {
-	pb.itemEnd = time.Now().Add(left)
+	pb.itemEnd = s.now().Add(left)
 	pb.timer = s.after(pb.ch, left, func() { s.itemDone(pb) })
 }
 

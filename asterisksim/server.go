@@ -75,6 +75,9 @@ type Server struct {
 	conns     map[*wsConn]struct{}
 	heard     map[string]*heardLog
 	faults    faultState
+	// due is, while a timer's callback runs, the instant it was due: the simulator's "now" for what it does
+	// (after). Zero otherwise.
+	due time.Time
 }
 
 // New starts a simulated Asterisk on a real TCP listener. Close it when done.
@@ -195,12 +198,29 @@ func (s *Server) scaled(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / s.opts.Speed)
 }
 
+// now is the simulator's present: the instant the running timer was due (after), or the wall clock. Must hold s.mu.
+func (s *Server) now() time.Time {
+	if !s.due.IsZero() {
+		return s.due
+	}
+	return time.Now()
+}
+
 // after runs f under s.mu after d (already scaled), unless the server closed
 // or the timer was stopped. The timer is tracked on owner so that hang-up and
-// Close can stop it.
+// Close can stop it. Must hold s.mu.
+//
+// Time in the simulator is the time things were due, not the time a loaded
+// machine got round to them: f runs with s.due set to its due instant, the
+// events it emits are stamped with it, and a timer it starts is due d after
+// it rather than after the late moment it ran. A prompt's PlaybackFinished
+// then says the prompt lasted its length, and two keys sent 270 ms apart are
+// 270 ms apart, however late the Go runtime fired the timers (under CPU load,
+// 150 ms late was seen: 1.5 s at Speed 10).
 func (s *Server) after(owner *channel, d time.Duration, f func()) *time.Timer {
+	due := s.now().Add(d)
 	var t *time.Timer
-	t = time.AfterFunc(d, func() {
+	t = time.AfterFunc(max(time.Until(due), 0), func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.closed {
@@ -212,6 +232,8 @@ func (s *Server) after(owner *channel, d time.Duration, f func()) *time.Timer {
 			}
 			delete(owner.timers, t)
 		}
+		s.due = due
+		defer func() { s.due = time.Time{} }()
 		f()
 	})
 	if owner != nil {

@@ -43,6 +43,8 @@ type App struct {
 	// startedDuringRecovery notes the channels StasisStart brings in until recoverStranded has judged which of the
 	// app's channels a previous process left behind; nil after that.
 	startedDuringRecovery map[string]bool
+	// sentAway holds, once the App drains, the channels its sessions sent to the fallback (noteSentAway).
+	sentAway map[string]bool
 
 	requestTimeout time.Duration
 }
@@ -192,6 +194,11 @@ func eventChannel(e ari.Event) string {
 func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	ch := a.client.Channel().Get(e.Key(ari.ChannelKey, e.Channel.ID))
 	s := newSession(a, ch, e)
+	draining := a.draining.Load()
+	if draining {
+		// A refusal outlives Run's context: cut at Run's end, it would hang up a caller it was sending on.
+		ctx = context.WithoutCancel(ctx)
+	}
 	s.ctx, s.stop = context.WithCancel(ctx)
 	a.mu.Lock()
 	if _, dup := a.sessions[e.Channel.ID]; dup {
@@ -200,15 +207,20 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		a.logger.Warn("ivr: second StasisStart for a channel in a call; ignored", zap.String("channel", e.Channel.ID))
 		return
 	}
+	if a.sentAway[e.Channel.ID] { // Release found it in the app before its StasisStart came: already in the fallback
+		a.mu.Unlock()
+		s.stop()
+		return
+	}
+	run := s.run
+	if draining {
+		run, s.sendingAway = s.refuse, true
+	}
 	a.sessions[e.Channel.ID] = s
 	if a.startedDuringRecovery != nil {
 		a.startedDuringRecovery[e.Channel.ID] = true
 	}
 	a.mu.Unlock()
-	run := s.run
-	if a.draining.Load() {
-		run = s.refuse
-	}
 	a.wg.Add(1)
 	a.live.Add(1)
 	go func() {
@@ -238,9 +250,22 @@ func (a *App) isNotFound(err error) bool {
 // String is for logs.
 func (a *App) String() string { return fmt.Sprintf("ivr app %q", a.client.ApplicationName()) }
 
-// activeSessions is how many calls the App is running now.
+// activeSessions is how many sessions the App is running now, those only sending a call away included.
 func (a *App) activeSessions() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.sessions)
+}
+
+// callsInProgress is how many calls the App is running now through its flow: the calls Drain waits for.
+func (a *App) callsInProgress() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, s := range a.sessions {
+		if !s.sendingAway {
+			n++
+		}
+	}
+	return n
 }

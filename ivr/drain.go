@@ -23,14 +23,16 @@ import (
 func (a *App) Drain(ctx context.Context) error {
 	a.draining.Store(true)
 	// Polling, not a WaitGroup: sessions still start (refused calls) while Drain waits, and a WaitGroup must not
-	// be added to while someone waits on it from zero. A shutdown can afford 10 ms.
+	// be added to while someone waits on it from zero. A shutdown can afford 10 ms. Only the calls in progress are
+	// waited for: with calls arriving faster than Asterisk takes them on to the fallback, refusals never stop, and a
+	// drain that waited for them would never end.
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for a.activeSessions() > 0 {
+	for a.callsInProgress() > 0 {
 		select {
 		case <-ctx.Done():
 			n := a.stopSessions()
-			for a.activeSessions() > 0 { // each session ends within one ARI request timeout: its hang-up
+			for a.callsInProgress() > 0 { // each session ends within one ARI request timeout: its hang-up
 				<-tick.C
 			}
 			return fmt.Errorf("drain: %d calls still in progress at the deadline were hung up: %w", n, ctx.Err())
@@ -43,14 +45,19 @@ func (a *App) Drain(ctx context.Context) error {
 // Draining says whether Drain has been called, for a readiness probe: a draining instance is not ready for calls.
 func (a *App) Draining() bool { return a.draining.Load() }
 
-// stopSessions ends every session's context: each hangs up its channel and closes its call log as a shutdown.
+// stopSessions ends the context of every call in progress: each hangs up its channel and closes its call log as a
+// shutdown. Sessions sending a call to the fallback are left to finish: cut, they would hang the caller up instead.
 func (a *App) stopSessions() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	n := 0
 	for _, s := range a.sessions {
-		s.stop()
+		if !s.sendingAway {
+			s.stop()
+			n++
+		}
 	}
-	return len(a.sessions)
+	return n
 }
 
 // refuse is the whole of a call that arrives while the App drains: logged, and sent to the fallback context

@@ -51,7 +51,7 @@ func (a *App) recoverStranded(ctx context.Context) {
 		if err != nil {
 			continue // gone meanwhile
 		}
-		if a.startRecovered(ctx, data) {
+		if a.startRescue(ctx, data, (*session).rescue) {
 			n++
 		}
 	}
@@ -98,14 +98,16 @@ func (a *App) endRecoveryWindow() map[string]bool {
 	return seen
 }
 
-// startRecovered runs the rescue of one stranded channel as a session of its own, so its call log and counters
-// are those of any call. It returns false if a session already has the channel.
-func (a *App) startRecovered(ctx context.Context, data *ari.ChannelData) bool {
+// startRescue runs run (the rescue of one stranded channel, or the release of one found in the app as it closed) as
+// a session of its own, so its call log and counters are those of any call. It returns false if a session already
+// has the channel, or one sent it away.
+func (a *App) startRescue(ctx context.Context, data *ari.ChannelData, run func(*session)) bool {
 	e := &ari.StasisStart{Channel: *data}
 	s := newSession(a, a.client.Channel().Get(ari.NewKey(ari.ChannelKey, data.ID)), e)
 	s.ctx, s.stop = context.WithCancel(ctx)
+	s.sendingAway = true
 	a.mu.Lock()
-	if _, dup := a.sessions[data.ID]; dup || ctx.Err() != nil {
+	if _, dup := a.sessions[data.ID]; dup || a.sentAway[data.ID] || ctx.Err() != nil {
 		a.mu.Unlock()
 		s.stop()
 		return false
@@ -118,7 +120,7 @@ func (a *App) startRecovered(ctx context.Context, data *ari.ChannelData) bool {
 		defer a.live.Add(-1)
 		defer a.wg.Done()
 		defer a.forget(data.ID)
-		s.rescue()
+		run(s)
 	}()
 	return true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -108,13 +107,4 @@ func waitUnregistered(t *testing.T, sim *asterisksim.Server, app string) {
 	}
 }
 
-func appRegistered(sim *asterisksim.Server, app string) bool {
-	req, _ := http.NewRequest(http.MethodGet, sim.URL()+"/applications/"+app, nil)
-	req.SetBasicAuth(sim.User(), sim.Password())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
+func appRegistered(sim *asterisksim.Server, app string) bool { return sim.Connected(app) }

@@ -110,6 +110,8 @@ func (s *session) awaitPromptEnd(p *prompt) error {
 // appListening says whether Asterisk has the app's WebSocket now (its application is registered). While it has
 // not, every event for the app is dropped, the mark's included: there is nothing to wait for, and a caller whose
 // events were lost would otherwise sit through eventGrace in silence. Any doubt (the request failed) answers yes.
+// Asterisk only forgets an app whose socket closed once no channel is left in it (res_stasis: app_is_finished), so
+// with calls in progress the answer is yes and the mark is waited for, eventGrace at most.
 func (s *session) appListening() bool {
 	key := ari.NewKey(ari.ApplicationKey, s.app.client.ApplicationName())
 	_, err := ask(s, func() (*ari.ApplicationData, error) { return s.app.client.Application().Data(key) })
@@ -165,6 +167,7 @@ func (s *session) fallBack(reason string) bool {
 		return false
 	}
 	s.transferred, s.fellBack = true, true
+	s.app.noteSentAway(s.channelID)
 	s.rec.record(calllog.KindTransfer, map[string]any{
 		calllog.FieldReason: reason, "context": f.Context, "extension": f.Extension, "priority": f.Priority,
 	})

@@ -24,8 +24,11 @@ type session struct {
 	mb   *mailbox
 	ctx  context.Context
 	stop context.CancelFunc // ends the call from outside (App.Drain's deadline); set before run starts
-	log  *zap.Logger
-	rec  recorder
+	// sendingAway marks a session that only sends its channel to the fallback (a call refused while draining, found
+	// stranded at start, or released at the end): Drain neither waits for it nor cuts it.
+	sendingAway bool
+	log         *zap.Logger
+	rec         recorder
 
 	channelID, entryName, caller string
 	entry                        dialplan.Entry

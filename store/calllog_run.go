@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -10,8 +12,10 @@ import (
 	"github.com/vika-jkn/vika/calllog"
 )
 
-// writeTimeout bounds one batch write, so a hung database turns into a retry rather than a stuck writer.
-const writeTimeout = 10 * time.Second
+// writeTimeout bounds one batch write, so a hung database turns into a retry rather than a stuck writer. A batch is
+// four round trips (begin, the calls rows, COPY, commit): on a database answering every query 3 s late it takes 12 s,
+// and at 10 s no batch was ever written while it stayed that slow (reliability.md, "database slow").
+const writeTimeout = 30 * time.Second
 
 // collect moves events from Record's channel to the queue, keeping the queue within MaxPending.
 func (c *CallLog) collect() {
@@ -19,6 +23,9 @@ func (c *CallLog) collect() {
 	for e := range c.in {
 		c.qmu.Lock()
 		c.queue = append(c.queue, e)
+		if n := int64(len(c.queue)); n > c.peakQueued.Load() {
+			c.peakQueued.Store(n) // only the collector grows the queue past its peak
+		}
 		over := c.trimLocked()
 		full := len(c.queue) >= c.opts.BatchSize
 		c.qmu.Unlock()
@@ -93,22 +100,65 @@ func (c *CallLog) queued() int {
 	return len(c.queue)
 }
 
-// flush writes the spill file first (its events are older), then the queue in batches.
+// flush writes the spill file first (its events are older), then the queue: up to Writers batches at a time, each
+// on its own connection, so one slow transaction does not hold the rest and the writer keeps up with thousands of
+// calls. A batch that fails goes back to the queue whole; the others of its round stay written.
 func (c *CallLog) flush() error {
 	if err := c.replaySpill(); err != nil {
 		return err
 	}
 	for {
-		batch := c.take(c.opts.BatchSize)
-		if len(batch) == 0 {
+		batches := c.takeBatches(c.opts.Writers, c.batchSize())
+		if len(batches) == 0 {
 			return nil
 		}
-		if err := c.write(batch); err != nil {
-			c.putBack(batch)
-			return err
+		errs := make([]error, len(batches))
+		var wg sync.WaitGroup
+		for i, b := range batches {
+			wg.Go(func() { errs[i] = c.write(b) })
 		}
-		c.written.Add(int64(len(batch)))
+		wg.Wait()
+		var failed error
+		for i, b := range batches {
+			if errs[i] != nil {
+				c.putBack(b)
+				failed = cmp.Or(failed, errs[i])
+				continue
+			}
+			c.written.Add(int64(len(b)))
+		}
+		if failed != nil {
+			return failed
+		}
 	}
+}
+
+// batchSize is BatchSize, or more when the queue is long: on a machine whose CPU the calls themselves take (2000 at
+// once), each round trip costs the writer a wait for the scheduler, and bigger COPYs catch up with fewer of them. At
+// most 10 × BatchSize, so that one batch stays one short transaction.
+func (c *CallLog) batchSize() int {
+	n := c.opts.BatchSize
+	if q := c.queued(); q > n*c.opts.Writers {
+		n = min(q/c.opts.Writers+1, 10*c.opts.BatchSize)
+	}
+	return n
+}
+
+// takeBatches takes up to n batches of at most size events. A short queue makes one batch: splitting it would
+// only add transactions.
+func (c *CallLog) takeBatches(n, size int) [][]calllog.Event {
+	var out [][]calllog.Event
+	for range n {
+		b := c.take(size)
+		if len(b) == 0 {
+			break
+		}
+		out = append(out, b)
+		if len(b) < size {
+			break
+		}
+	}
+	return out
 }
 
 func (c *CallLog) take(n int) []calllog.Event {

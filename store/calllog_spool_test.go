@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +72,44 @@ func TestAFullSpoolDropsCountsAndSaysSo(t *testing.T) {
 	if logs.FilterMessage("call log: events lost").Len() == 0 {
 		t.Fatal("events were lost and nothing was logged")
 	}
+}
+
+// The reliability table's "disk full for the spool", with the database down as well (the only time the spool is
+// written): the spool file is /dev/full, where every write fails with ENOSPC. Record still never blocks, the events
+// the memory queue holds are kept for the database, and those that find neither room in memory nor on disk are
+// counted and logged with the reason, not lost in silence.
+func TestWithTheSpoolsDiskFullRecordNeverBlocksAndWhatIsLostIsCountedAndLogged(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this machine")
+	}
+	spool := filepath.Join(t.TempDir(), "calllog.jsonl")
+	if err := os.Symlink("/dev/full", spool); err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	cl := store.NewCallLog(unreachablePool(t), zap.New(core),
+		store.CallLogOptions{Buffer: 8, MaxPending: 100, SpillPath: spool, HashKey: hashKey})
+	start := time.Now()
+	for i := range 2000 {
+		cl.Record(calllog.Event{CallID: "disk-full", Seq: i + 1, At: time.Now(), Kind: calllog.KindKey})
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("2000 Records took %s with the spool's disk full", took)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for cl.Stats().Buffered > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	st := cl.Stats()
+	if st.Dropped == 0 || st.Spilled != 0 || st.Queued == 0 || st.Queued > 100 || st.Dropped+int64(st.Queued) < 2000-int64(st.Buffered) {
+		t.Fatalf("stats %+v: want the memory queue kept and every other event counted as lost", st)
+	}
+	lost := logs.FilterMessage("call log: events lost").All()
+	if len(lost) == 0 || !strings.Contains(fmt.Sprint(lost[0].ContextMap()["error"]), "no space left on device") {
+		t.Fatalf("log lines %v: want the loss logged with the reason", lost)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_ = cl.Close(ctx)
 }

@@ -18,7 +18,8 @@ import (
 type CallLogOptions struct {
 	Buffer        int           // events the Record channel holds before the writer takes them (4096)
 	MaxPending    int           // events held in memory while the database is down (100000)
-	BatchSize     int           // events per insert (500)
+	BatchSize     int           // events per COPY (1000)
+	Writers       int           // batches written at once, each in its own transaction on its own connection (4)
 	FlushInterval time.Duration // longest an event waits before it is written (200ms)
 	MaxBackoff    time.Duration // longest wait between retries while the database is down (10s)
 	// SpillPath, when set, is a JSONL file that takes the oldest pending events once MaxPending is reached (instead
@@ -32,18 +33,19 @@ type CallLogOptions struct {
 }
 
 func (o CallLogOptions) withDefaults() CallLogOptions {
-	o.Buffer = cmp(o.Buffer, 4096)
-	o.MaxPending = cmp(o.MaxPending, 100_000)
-	o.BatchSize = cmp(o.BatchSize, 500)
-	o.FlushInterval = cmp(o.FlushInterval, 200*time.Millisecond)
-	o.MaxBackoff = cmp(o.MaxBackoff, 10*time.Second)
+	o.Buffer = orDefault(o.Buffer, 4096)
+	o.MaxPending = orDefault(o.MaxPending, 100_000)
+	o.BatchSize = orDefault(o.BatchSize, 1000)
+	o.Writers = orDefault(o.Writers, 4)
+	o.FlushInterval = orDefault(o.FlushInterval, 200*time.Millisecond)
+	o.MaxBackoff = orDefault(o.MaxBackoff, 10*time.Second)
 	if o.SpillMaxBytes <= 0 {
 		o.SpillMaxBytes = 1 << 30
 	}
 	return o
 }
 
-func cmp[T int | time.Duration](v, def T) T {
+func orDefault[T int | time.Duration](v, def T) T {
 	if v <= 0 {
 		return def
 	}
@@ -61,6 +63,8 @@ type CallLogStats struct {
 	SpillBytes int64
 	Buffered   int // in Record's channel now
 	Queued     int // in memory waiting for the database now
+	// PeakQueued is the most events ever waiting in memory at once: how close the writer came to MaxPending.
+	PeakQueued int64
 }
 
 // CallLog writes call events to PostgreSQL. It implements calllog.Sink: Record never blocks. A collector goroutine
@@ -89,6 +93,7 @@ type CallLog struct {
 	stopWrites context.CancelFunc
 
 	recorded, written, dropped, spilled, failures atomic.Int64
+	peakQueued                                    atomic.Int64
 	lastDropLog                                   atomic.Int64 // unix nanoseconds of the last "dropped" log line
 }
 
@@ -153,7 +158,7 @@ func (c *CallLog) scrub(e calllog.Event) calllog.Event {
 func (c *CallLog) Stats() CallLogStats {
 	return CallLogStats{Recorded: c.recorded.Load(), Written: c.written.Load(), Dropped: c.dropped.Load(),
 		Spilled: c.spilled.Load(), Failures: c.failures.Load(), Buffered: len(c.in), Queued: c.queued(),
-		SpillBytes: c.spillBytes()}
+		SpillBytes: c.spillBytes(), PeakQueued: c.peakQueued.Load()}
 }
 
 // Close stops taking events and writes what is pending. If ctx ends first (the database is still down), the rest

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/vika-jkn/vika/metrics"
+	"github.com/vika-jkn/vika/store"
 )
 
 // app carries what every command shares once the configuration is loaded: the validated Config and the logger.
@@ -31,6 +32,8 @@ type app struct {
 	now func() time.Time
 	// metrics is the registry of the running serve (set by runServe), which loadtest reads for its report.
 	metrics *metrics.Metrics
+	// callLog is the call-log writer runServe built, for loadtest's report of what reached the database.
+	callLog *store.CallLog
 }
 
 func newApp() *app {

@@ -82,11 +82,16 @@ func setUnexported[T any](cl *native.Client, name string, v T) error {
 
 // dialNative is native.Connect with the REST requests on hc: New, the HTTP client set while nothing uses it yet,
 // Connect (the event WebSocket), then the entity id Connect would record.
-func dialNative(opts *native.Options, hc *http.Client) (ari.Client, error) {
+func dialNative(opts *native.Options, hc *http.Client, sock *eventSocket) (ari.Client, error) {
 	cl := native.New(opts)
 	if err := useHTTPClient(cl, hc); err != nil {
 		return nil, err
 	}
+	ws, err := eventSocketConfig(opts, sock)
+	if err != nil {
+		return nil, err
+	}
+	cl.WSConfig = ws
 	if err := cl.Connect(); err != nil {
 		return cl, err
 	}

@@ -145,7 +145,9 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 	}
 	cancel()
 	if served != nil {
+		flushStart := time.Now()
 		<-served
+		reportCallLog(out, a.callLog, time.Since(flushStart))
 	}
 	if res.failed.Load() > 0 {
 		return fmt.Errorf("%d of %d calls failed (first: %v)", res.failed.Load(), o.calls, res.firstErr)
@@ -320,6 +322,17 @@ func (r *loadResults) report(w io.Writer, o loadOptions) {
 	}
 	fmt.Fprintf(w, "memory: peak heap %.1f MiB (+%.1f KiB per concurrent call, %s in one process), peak goroutines %d\n",
 		float64(r.heapPeak)/(1<<20), perCall, o.inProcess(), r.peakGoroutines)
+}
+
+// reportCallLog says what became of the call-log events once serve has flushed them: every event recorded must be
+// written (or, with the database away, wait in the spool); a dropped event is a gap in some call's timeline.
+func reportCallLog(w io.Writer, cl *store.CallLog, flush time.Duration) {
+	if cl == nil {
+		return
+	}
+	s := cl.Stats()
+	fmt.Fprintf(w, "call log: %d events recorded, %d written, %d spooled, %d dropped; peak queue %d; shutdown flush %s\n",
+		s.Recorded, s.Written, s.Spilled, s.Dropped, s.PeakQueued, flush.Round(time.Millisecond))
 }
 
 func pct(d []time.Duration, p int) string {

@@ -91,7 +91,8 @@ type ariNode struct {
 	name   string // the configured name, or the entity id once connected
 	client ari.Client
 	app    *ivr.App
-	err    error // why the node is not connected yet
+	err    error  // why the node is not connected yet
+	close  func() // closes the client's event WebSocket for good (connectARI)
 }
 
 // nodeName is the name the node's calls are tagged with.
@@ -187,7 +188,7 @@ func (n *ariNode) connect(ctx context.Context, a *app, deadline time.Duration, r
 	if err := checkPrompts(ctx, a, n.cfg.ARIConfig); err != nil {
 		return err
 	}
-	client, err := connectARI(ctx, n.cfg.ARIConfig, n.cfg.App, deadline)
+	client, closeEvents, err := connectARI(ctx, n.cfg.ARIConfig, n.cfg.App, deadline)
 	if err != nil {
 		return relabel(err, n.cfg.key)
 	}
@@ -199,7 +200,7 @@ func (n *ariNode) connect(ctx context.Context, a *app, deadline time.Duration, r
 	if n.name == "" {
 		n.name = info.SystemInfo.EntityID
 	}
-	n.client, n.err = client, nil
+	n.client, n.err, n.close = client, nil, closeEvents
 	n.log = a.log.With(zap.String("node", n.name))
 	n.mu.Unlock()
 	n.log.Info("connected to Asterisk", zap.String("url", n.cfg.URL), zap.String("version", info.SystemInfo.Version),
@@ -361,6 +362,30 @@ func addHistogram(a, b ivr.Histogram) ivr.Histogram {
 
 // drainAll drains every node's app at once within one deadline (SIGTERM): new calls on every node go to its
 // fallback, calls in progress finish or are hung up at the deadline.
+// closeEvents closes every connected node's event WebSocket for good: from then on each Asterisk's own dialplan
+// sends new calls to the fallback (Stasis() to an app without a socket fails).
+func (s *nodeSet) closeEvents() {
+	for _, n := range s.nodes {
+		n.mu.Lock()
+		closeEvents := n.close
+		n.mu.Unlock()
+		if closeEvents != nil {
+			closeEvents()
+		}
+	}
+}
+
+// releaseAll sends to the fallback, on every node, the calls that reached the app as its socket closed.
+func releaseAll(ctx context.Context, apps []*ivr.App) error {
+	errs := make([]error, len(apps))
+	var wg sync.WaitGroup
+	for i, app := range apps {
+		wg.Go(func() { _, errs[i] = app.Release(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 func drainAll(ctx context.Context, apps []*ivr.App) error {
 	errs := make([]error, len(apps))
 	var wg sync.WaitGroup

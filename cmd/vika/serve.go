@@ -30,7 +30,8 @@ dialplan hands to it (asterisk-conf/extensions.conf: Stasis(vika,mobile) for 165
 At start it applies pending database migrations, checks that Asterisk has every prompt (prompts.check) and refuses to
 run with a wrong setting. On SIGINT/SIGTERM it drains: /readyz turns unready, new calls go to the dialplan's
 fallback (vika-fallback: service-unavailable, then the agents), calls in progress may finish within
---drain-timeout and are then hung up; the call log is flushed before it exits.`,
+--drain-timeout and are then hung up; then it closes its ARI event sockets (Asterisk's dialplan takes every later
+call itself) and flushes the call log before it exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.need(NeedARI, NeedDatabase, NeedAdmin); err != nil {
@@ -88,7 +89,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	}
 	callLog := store.NewCallLog(st.Pool(), log.Named("calllog"), store.CallLogOptions{SpillPath: spool,
 		SpillMaxBytes: int64(a.cfg.CallLog.SpoolMaxMB) << 20, HashKey: hashKey})
-	// Closed while the app still sends new calls to the fallback (runUntilDrained), and here on an early return.
+	// Closed once no call can reach the apps any more (runUntilDrained), and here on an early return.
 	closeCallLog := sync.OnceFunc(func() {
 		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -116,6 +117,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	m.SetLookupDeadline(flow.Lookup.Deadline)
 	m.Registry().MustRegister(ariPoolCollectors()...) // ARI requests and their wait for a pooled connection (aripool_stats.go)
 	a.metrics = m
+	a.callLog = callLog
 	opts = append(opts, ivr.WithObserver(m))
 
 	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
@@ -157,7 +159,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	defer stopAdmin()
 
 	log.Info("taking calls", zap.String("app", ac.App), zap.Int("nodes", len(set.nodes)))
-	return runUntilDrained(ctx, set.apps, runs, stopRun, a.drain, log, closeCallLog)
+	return runUntilDrained(ctx, set, runs, stopRun, a.drain, log, closeCallLog)
 }
 
 // appRuns runs the nodes' apps and reports the first that stops by itself.
@@ -178,10 +180,12 @@ func (r *appRuns) start(ctx context.Context, app *ivr.App) {
 
 // runUntilDrained runs the apps until ctx ends (SIGTERM), then drains: new calls go to the dialplan's fallback while
 // calls in progress may finish within the drain deadline; those still up then are hung up with the cause logged.
-// Then beforeStop runs (the call-log flush, up to 10 s with the database down) while the apps still answer: a
-// call that reaches an app then is sent to the fallback, never left in Stasis unanswered. stopRun stops the apps last.
-func runUntilDrained(ctx context.Context, apps func() []*ivr.App, runs *appRuns, stopRun func(), drain time.Duration,
-	log *zap.Logger, beforeStop func()) error {
+// Then every node's ARI event socket is closed for good, so that Asterisk's own dialplan sends every later call to
+// the fallback, and each app releases the calls that reached it as its socket closed. The apps stop once the last of
+// them is on its way. Only then does flushCallLog run (up to 10 s with the database down): no caller can reach an app
+// any more, so none waits in silence for the flush, and the events of every call the apps refused are in it.
+func runUntilDrained(ctx context.Context, set *nodeSet, runs *appRuns, stopRun func(), drain time.Duration,
+	log *zap.Logger, flushCallLog func()) error {
 	select {
 	case err := <-runs.done:
 		stopRun()
@@ -191,15 +195,23 @@ func runUntilDrained(ctx context.Context, apps func() []*ivr.App, runs *appRuns,
 	}
 	log.Info("draining: no new calls; waiting for calls in progress", zap.Duration("deadline", drain))
 	dctx, cancel := context.WithTimeout(context.Background(), drain)
-	err := drainAll(dctx, apps())
+	err := drainAll(dctx, set.apps())
 	cancel()
 	if err != nil {
 		log.Warn("drain deadline reached; remaining calls were hung up", zap.Error(err))
 	}
-	log.Info("drained; flushing the call log (new calls still go to the fallback)")
-	beforeStop()
+	log.Info("drained; closing the ARI event sockets: Asterisk's dialplan takes new calls from now on")
+	set.closeEvents()
+	rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = releaseAll(rctx, set.apps())
+	cancel()
+	if err != nil {
+		log.Error("calls that reached an app as it closed may be left in it", zap.Error(err))
+	}
 	stopRun()
 	runs.wg.Wait()
+	log.Info("flushing the call log")
+	flushCallLog()
 	select {
 	case err := <-runs.done:
 		return err

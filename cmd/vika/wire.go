@@ -34,8 +34,9 @@ func loadFlow(c Config) (*dialplan.Flow, error) {
 }
 
 // connectARI connects to an ARI server (Asterisk or the simulator) as app, failing within the deadline with a message
-// that says what to fix, where the client library alone would retry forever.
-func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Duration) (ari.Client, error) {
+// that says what to fix, where the client library alone would retry forever. closeEvents closes the client's event
+// WebSocket for good (eventSocket): the last step of a shutdown.
+func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Duration) (cl ari.Client, closeEvents func(), err error) {
 	opts := &native.Options{
 		Application:  app,
 		URL:          c.URL,
@@ -48,24 +49,26 @@ func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Dura
 	// A plain REST call first: it tells a wrong password (401) from an unreachable Asterisk, which the WebSocket
 	// dial loop would hide.
 	if err := probeARI(ctx, c); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type result struct {
 		cl  ari.Client
 		err error
 	}
+	sock := &eventSocket{}
 	done := make(chan result, 1)
 	go func() {
-		// REST on a bounded keep-alive pool (aripool.go), not net/http's default transport.
-		cl, err := dialNative(opts, ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout))
+		// REST on a bounded keep-alive pool (aripool.go), not net/http's default transport; the event WebSocket
+		// through sock, so that a shutdown can close it for good (ariconn.go).
+		cl, err := dialNative(opts, ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout), sock)
 		done <- result{cl, err}
 	}()
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("connect to ARI at %s as app %q: %w", c.URL, app, r.err)
+			return nil, nil, fmt.Errorf("connect to ARI at %s as app %q: %w", c.URL, app, r.err)
 		}
-		return r.cl, nil
+		return r.cl, sock.close, nil
 	case <-ctx.Done():
 		// The dial goroutine ends once its own retry notices the cancelled client.
 		go func() {
@@ -73,7 +76,7 @@ func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Dura
 				r.cl.Close()
 			}
 		}()
-		return nil, fmt.Errorf("connect to ARI events at %s as app %q: no WebSocket within %s", c.WebSocketURL(), app, deadline)
+		return nil, nil, fmt.Errorf("connect to ARI events at %s as app %q: no WebSocket within %s", c.WebSocketURL(), app, deadline)
 	}
 }
 

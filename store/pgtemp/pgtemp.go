@@ -21,6 +21,7 @@ import (
 // Server is a running throwaway PostgreSQL.
 type Server struct {
 	URL      string
+	opts     string // the server's options (port, socket directory, settings), for Resume
 	dir      string
 	bin      string
 	runAs    []string
@@ -61,6 +62,7 @@ func Start(ctx context.Context) (*Server, error) {
 		return nil, fmt.Errorf("pgtemp: pg_ctl start: %w: %s", err, out)
 	}
 	s.URL = fmt.Sprintf("postgres://vika@127.0.0.1:%d/postgres?sslmode=disable", port)
+	s.opts = opts
 	if err := s.startWatchdog(); err != nil {
 		s.Stop()
 		return nil, err
@@ -86,6 +88,24 @@ func (s *Server) startWatchdog() error {
 		return fmt.Errorf("pgtemp: watchdog: %w", err)
 	}
 	s.watchdog = cmd
+	return nil
+}
+
+// Halt stops the server as an outage would (pg_ctl stop -m immediate: connections cut, nothing flushed) and keeps
+// its files, for Resume. Fault tests use it; a Halted server still needs Stop.
+func (s *Server) Halt(ctx context.Context) error {
+	if out, err := s.run(ctx, "pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop"); err != nil {
+		return fmt.Errorf("pgtemp: halt: %w: %s", err, out)
+	}
+	return nil
+}
+
+// Resume starts a Halted server again on the same port, with the same data.
+func (s *Server) Resume(ctx context.Context) error {
+	if out, err := s.run(ctx, "pg_ctl", "-D", filepath.Join(s.dir, "data"), "-l", filepath.Join(s.dir, "server.log"),
+		"-w", "-t", "60", "-o", s.opts, "start"); err != nil {
+		return fmt.Errorf("pgtemp: resume: %w: %s", err, out)
+	}
 	return nil
 }
 
