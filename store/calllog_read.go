@@ -44,58 +44,67 @@ func (s *Store) ListCalls(ctx context.Context, f CallFilter) ([]Call, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
-	calls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Call, error) {
-		var c Call
-		var entry, masked, hash, node, outcome, cause, by *string
-		err := r.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &entry, &masked, &hash, &node, &outcome, &cause, &by,
-			&c.DurationMS)
-		c.Entry, c.CallerMasked, c.CallerHash, c.Node = deref(entry), deref(masked), deref(hash), deref(node)
-		c.Outcome, c.HangupCause, c.HangupBy = deref(outcome), deref(cause), deref(by)
-		return c, err
-	})
+	calls, err := pgx.CollectRows(rows, scanCall)
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
 	return calls, nil
 }
 
-func listCallsQuery(f CallFilter) (string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+// sqlWhere builds a WHERE clause with numbered parameters: each ? of a condition takes the next $n.
+type sqlWhere struct {
+	conds []string
+	args  []any
+}
+
+func (w *sqlWhere) add(cond string, vs ...any) {
+	for _, v := range vs {
+		w.args = append(w.args, v)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
 	}
+	w.conds = append(w.conds, cond)
+}
+
+func (w *sqlWhere) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// callFilterWhere is the WHERE clause of a CallFilter, shared by the command line's list and the console's pages.
+func callFilterWhere(f CallFilter) *sqlWhere {
+	w := &sqlWhere{}
 	if !f.From.IsZero() {
-		add("started_at >= ?", f.From)
+		w.add("started_at >= ?", f.From)
 	}
 	if !f.To.IsZero() {
-		add("started_at < ?", f.To)
+		w.add("started_at < ?", f.To)
 	}
 	if f.Entry != "" {
-		add("entry = ?", f.Entry)
+		w.add("entry = ?", f.Entry)
 	}
 	if f.Outcome != "" {
-		add("outcome = ?", f.Outcome)
+		w.add("outcome = ?", f.Outcome)
 	}
 	if f.CallerHash != "" {
-		add("caller_hash = ?", f.CallerHash)
+		w.add("caller_hash = ?", f.CallerHash)
 	}
 	if f.IdentityHash != "" {
-		add("id IN (SELECT call_id FROM call_events WHERE kind = 'identity' AND fields ->> 'hash' = ?)",
-			f.IdentityHash)
+		w.add("id IN (SELECT call_id FROM call_events WHERE kind = 'identity' AND fields ->> 'hash' = ?)", f.IdentityHash)
 	}
+	return w
+}
+
+func listCallsQuery(f CallFilter) (string, []any) {
+	w := callFilterWhere(f)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	q := `SELECT id, started_at, ended_at, entry, caller_masked, caller_hash, node, outcome, hangup_cause, hangup_by,
-	duration_ms FROM calls`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limit)
-	return q + " ORDER BY started_at DESC LIMIT $" + strconv.Itoa(len(args)), args
+	args := append(w.args, limit)
+	return "SELECT " + callColumnsSQL + " FROM calls" + w.String() + " ORDER BY started_at DESC LIMIT $" +
+		strconv.Itoa(len(args)), args
 }
 
 // CallEvents returns one call's timeline in order.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,52 +51,22 @@ const callColumnsSQL = `id, started_at, ended_at, entry, caller_masked, caller_h
 	hangup_by, duration_ms`
 
 func callPageQuery(q CallPageQuery) (string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
-	f := q.CallFilter
-	if !f.From.IsZero() {
-		add("started_at >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		add("started_at < ?", f.To)
-	}
-	if f.Entry != "" {
-		add("entry = ?", f.Entry)
-	}
-	if f.Outcome != "" {
-		add("outcome = ?", f.Outcome)
-	}
+	w := callFilterWhere(q.CallFilter)
 	if q.Node != "" {
-		add("node = ?", q.Node)
-	}
-	if f.CallerHash != "" {
-		add("caller_hash = ?", f.CallerHash)
-	}
-	if f.IdentityHash != "" {
-		add("id IN (SELECT call_id FROM call_events WHERE kind = 'identity' AND fields ->> 'hash' = ?)", f.IdentityHash)
+		w.add("node = ?", q.Node)
 	}
 	if q.Before != nil {
 		// The row comparison is an index condition only on (started_at, id); the plain bound on started_at that it
 		// implies lets the entry, outcome, node and caller indexes start at the cursor instead of at the newest call.
-		add("started_at <= ? AND (started_at, id) < (?, ?)", q.Before.StartedAt, q.Before.StartedAt, q.Before.ID)
+		w.add("started_at <= ? AND (started_at, id) < (?, ?)", q.Before.StartedAt, q.Before.StartedAt, q.Before.ID)
 	}
-	limit := f.Limit
+	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	sql := "SELECT " + callColumnsSQL + " FROM calls"
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limit)
-	return sql + " ORDER BY started_at DESC, id DESC LIMIT $" + strconv.Itoa(len(args)), args
+	args := append(w.args, limit)
+	return "SELECT " + callColumnsSQL + " FROM calls" + w.String() + " ORDER BY started_at DESC, id DESC LIMIT $" +
+		strconv.Itoa(len(args)), args
 }
 
 func scanCall(r pgx.CollectableRow) (Call, error) {
