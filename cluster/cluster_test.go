@@ -22,6 +22,7 @@ import (
 	"github.com/vika-jkn/vika/asterisksim/sipphone"
 	"github.com/vika-jkn/vika/jkn"
 	"github.com/vika-jkn/vika/store/storetest"
+	"github.com/vika-jkn/vika/vikabin"
 )
 
 const (
@@ -300,17 +301,6 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func vikaBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "vika")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/vika")
-	cmd.Dir = root(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building vika: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // outcome is one caller's call through Kamailio.
 type outcome struct {
 	number, caller string
@@ -384,7 +374,7 @@ func TestKamailioSpreadsCallsOverTwoNodesAndNoCallerHearsSilenceWhenANodeOrAnIns
 	lab.Lock(t, lab.Target{ARIURL: node4.ariURL()}) // one cluster test at a time on nodes 4 and 5
 	t.Logf(lab.Marker+" %s and %s, Kamailio 127.0.0.1:%d", node4.ariURL(), node5.ariURL(), kamPort)
 
-	bin := vikaBinary(t, dir)
+	bin := vikabin.Path(t)
 	startNode(t, node4)
 	startNode(t, node5)
 	startKamailio(t, dir, node4, node5)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vika-jkn/vika/vikabin"
 )
 
 // requireTool finds a program the test needs: missing, it skips with one line, except under CI=true, where a skip
@@ -29,10 +31,7 @@ func install(t *testing.T) string {
 	t.Helper()
 	requireTool(t, "make", "make")
 	dest := t.TempDir()
-	bin := filepath.Join(t.TempDir(), "vika")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/vika").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := vikabin.Path(t)
 	cmd := exec.Command("make", "-s", "-f", "deploy/install.mk", "install-files", "DESTDIR="+dest, "VIKA_BIN="+bin)
 	cmd.Dir = ".."
 	if out, err := cmd.CombinedOutput(); err != nil {

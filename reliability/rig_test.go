@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,35 +19,11 @@ import (
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/asterisksim/phone"
 	"github.com/vika-jkn/vika/store/pgtemp"
+	"github.com/vika-jkn/vika/vikabin"
 )
 
 // hashKey is the rig's calllog.hash_key, so that a test can hash a number as the console would.
 const hashKey = "reliability-hash-key"
-
-var (
-	buildOnce sync.Once
-	vikaBin   string
-	buildErr  error
-	buildOut  []byte
-)
-
-// vikaBinary builds cmd/vika once per test process: the faults are those of the very program operators run.
-func vikaBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "reliability-vika-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		vikaBin = filepath.Join(dir, "vika")
-		buildOut, buildErr = exec.Command("go", "build", "-o", vikaBin, "../cmd/vika").CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("building vika: %v\n%s", buildErr, buildOut)
-	}
-	return vikaBin
-}
 
 // rig is one installation: a simulated Asterisk with the project's dialplan and prompts, a PostgreSQL of its own,
 // a spool directory, and a phone to call with. serve starts `vika serve` processes against it.
@@ -63,7 +38,7 @@ type rig struct {
 
 func newRig(t *testing.T, speed float64) *rig {
 	t.Helper()
-	vikaBinary(t)
+	vikabin.Path(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	pg, err := pgtemp.Start(ctx)
@@ -104,7 +79,7 @@ type proc struct {
 func (r *rig) serve(t *testing.T, env []string, flags ...string) *proc {
 	t.Helper()
 	logs := &syncBuffer{}
-	cmd := exec.Command(vikaBinary(t), append([]string{"serve", "--connect-timeout", "10s"}, flags...)...)
+	cmd := exec.Command(vikabin.Path(t), append([]string{"serve", "--connect-timeout", "10s"}, flags...)...)
 	cmd.Env = append(os.Environ(),
 		"VIKA_ARI_URL="+r.sim.URL(), "VIKA_ARI_USER="+r.user, "VIKA_ARI_PASSWORD="+r.pass, "VIKA_ARI_APP=vika",
 		"DATABASE_URL="+r.pg.URL, "VIKA_DATABASE_URL="+r.pg.URL, "VIKA_ADMIN_ADDR=127.0.0.1:0",

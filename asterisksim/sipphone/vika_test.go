@@ -8,40 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/vika-jkn/vika/asterisksim/lab"
 	"github.com/vika-jkn/vika/asterisksim/sipphone"
+	"github.com/vika-jkn/vika/vikabin"
 )
-
-var (
-	buildOnce sync.Once
-	vikaBin   string
-	buildErr  error
-	buildOut  []byte
-)
-
-// vikaBinary builds cmd/vika once per test process: the SIP calls must reach the very app `vika serve` runs.
-func vikaBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sipphone-vika-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		vikaBin = filepath.Join(dir, "vika")
-		cmd := exec.Command("go", "build", "-o", vikaBin, "../../cmd/vika")
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("building vika: %v\n%s", buildErr, buildOut)
-	}
-	return vikaBin
-}
 
 // nodePrompts are the prompts the node plays: the sounds directory its asterisk.conf names (astdatadir), which
 // scripts/with-lab.sh filled from prompts/sounds when it started the node; the committed prompts when that is unknown.
@@ -72,7 +46,7 @@ func nodePrompts(t *testing.T, tg lab.Target) *sipphone.Prompts {
 // once the app is registered (taking calls). Its log goes to the test log when the test fails.
 func serveVika(t *testing.T, tg lab.Target, dbURL string) {
 	t.Helper()
-	bin := vikaBinary(t)
+	bin := vikabin.Path(t)
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "serve", "--drain-timeout", "2s", "--connect-timeout", "10s")
 	cmd.Env = append(os.Environ(),
