@@ -48,7 +48,8 @@ type DatabaseConfig struct {
 }
 
 type AdminConfig struct {
-	Addr string `mapstructure:"addr"`
+	Addr  string `mapstructure:"addr"`
+	Pprof bool   `mapstructure:"pprof"` // mount net/http/pprof under /debug/pprof/ on admin.addr (pprof.go)
 }
 
 type LogConfig struct {
@@ -112,6 +113,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("database.replica_url", "")
 	v.SetDefault("database.replica_max_lag", "5s")
 	v.SetDefault("admin.addr", "127.0.0.1:9165")
+	v.SetDefault("admin.pprof", false)
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
 	v.SetDefault("flow.file", "")

@@ -152,6 +152,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		h.AddSource(dirMetrics)
 	}
 	wireMetrics(ctx, m, h, callLog, ac) // after the sources: the registry's families replace theirs of the same name
+	mountPprof(a.cfg.Admin.Pprof, h)    // admin.pprof: /debug/pprof/ (pprof.go)
 	stopAdmin, err := serveAdmin(ctx, a.cfg.Admin.Addr, h, log)
 	if err != nil {
 		return err
