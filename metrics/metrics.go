@@ -117,6 +117,14 @@ func New() *Metrics {
 	return m
 }
 
+// WatchDBRoundTrips publishes the statements this process sent to PostgreSQL (store.RoundTrips), read at each
+// scrape: with vika_calls_started_total, the database round trips per call an operator sizes the database by.
+func (m *Metrics) WatchDBRoundTrips(n func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_db_round_trips_total",
+		Help: "Statements sent to PostgreSQL (queries, batches, COPYs: look-ups, call log, caller limits), every pool of this process."}, n))
+	m.names = append(m.names, "vika_db_round_trips_total")
+}
+
 // Handler serves the registry in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

@@ -29,6 +29,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		// The URL may hold a password: say what failed, not what was parsed.
 		return nil, errors.New("open database: invalid database URL")
 	}
+	Trace(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

@@ -29,6 +29,15 @@ type countingTransport struct {
 	wait time.Duration // a request with no connection after this is cancelled, unsent (0: no bound)
 }
 
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the pool: a client done with an Asterisk (a
+// phone closed, the load test's floor before the app's run) gives back its sessions at once rather than after
+// ari.idle_timeout, while Asterisk still counts them against its sessionlimit.
+func (c countingTransport) CloseIdleConnections() {
+	if t, ok := c.next.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	var got atomic.Int64 // when a connection was handed over (ns since start); 0 until then
@@ -115,6 +124,12 @@ func ariPoolCollectors() []prometheus.Collector {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_conn_wait_seconds_total",
 			Help: "Time ARI REST requests waited for a free pooled connection (ari.max_conns), in all."}, func() float64 { return time.Duration(ariStats.waitNs.Load()).Seconds() }),
 	}
+}
+
+// minus is what happened between before and s.
+func (s ariSnapshot) minus(before ariSnapshot) ariSnapshot {
+	return ariSnapshot{Requests: s.Requests - before.Requests, Failed: s.Failed - before.Failed,
+		Wait: s.Wait - before.Wait, Total: s.Total - before.Total}
 }
 
 // report prints the app's ARI requests for a load test of calls calls.

@@ -11,6 +11,7 @@ func subcommands(a *app) []*cobra.Command {
 		newServeCmd(a),
 		newDemoCmd(a),
 		newLoadtestCmd(a),
+		newFloorCmd(a),
 		newSimCmd(a),
 		newCallsCmd(a),
 		newConsoleCmd(a),

@@ -188,19 +188,8 @@ func demoARI(a *app, o demoOptions, out io.Writer) (ARIConfig, func(), error) {
 
 // connectPhone waits for the app to take calls (or fail) before connecting the terminal's phone.
 func connectPhone(ctx context.Context, ac ARIConfig, served <-chan error) (*phone.Phone, error) {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case err := <-served:
-			return nil, fmt.Errorf("the app did not start: %w", err)
-		case <-time.After(300 * time.Millisecond):
-		}
-		if appRegistered(ctx, ac) {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, errors.New("the app did not register with ARI within 15s")
-		}
+	if err := awaitApp(ctx, ac, served); err != nil {
+		return nil, err
 	}
 	// The callers' REST requests on a bounded pool too (aripool.go): with the app's ari.max_conns (50) and the two
 	// WebSockets they stay under Asterisk's default sessionlimit of 100, which the simulator enforces.
@@ -208,6 +197,26 @@ func connectPhone(ctx context.Context, ac ARIConfig, served <-chan error) (*phon
 	// has its own deadline, which bounds every wait sooner.
 	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "demo-phone",
 		HTTPClient: ariHTTPClient(phoneARIConns, 0), Timeout: 3 * time.Minute})
+}
+
+// awaitApp waits until ac.App has its events WebSocket on the ARI server, or the app ended first.
+func awaitApp(ctx context.Context, ac ARIConfig, served <-chan error) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case err := <-served:
+			return fmt.Errorf("the app did not start: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+		if appRegistered(ctx, ac) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the app %q did not register with ARI within 15s", ac.App)
+		}
+	}
 }
 
 func randomPassword() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vika-jkn/vika/loadtest"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -39,9 +40,9 @@ func (o loadOptions) checkSpread(addrs []string) error {
 // spreadDialer places call i on node i mod n, as a dispatcher's round robin does, and when that node refuses the
 // INVITE or does not answer it within a few seconds, on the next one: so a loadtest keeps going while a node is
 // stopped, like callers behind Kamailio. One address: every call goes there.
-func spreadDialer(addrs []string) loadDialer {
+func spreadDialer(addrs []string) loadtest.Dialer {
 	var next atomic.Uint64
-	return func(ctx context.Context, number, caller string) (loadCall, error) {
+	return func(ctx context.Context, number, caller string) (loadtest.Call, error) {
 		first := int(next.Add(1)-1) % len(addrs)
 		var errs []error
 		for i := range addrs {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/vika-jkn/vika/loadtest"
 )
 
 // sipDefaults checks --sip: the calls go through a real Asterisk, so the app must attach to that Asterisk's ARI
@@ -28,7 +29,7 @@ func (o *loadOptions) sipDefaults() error {
 // sipDialer places each call as a carrier would: INVITE 165 from 127.0.0.1 (mobile trunk) or 021165 from
 // 127.0.0.2 (landline trunk), keys as RFC 4733 events, what is heard recognised from the RTP received.
 // Several addresses (comma-separated) spread the calls over them: loadtest_nodes.go.
-func sipDialer(addr string) loadDialer {
+func sipDialer(addr string) loadtest.Dialer {
 	addrs, _ := sipTargets(addr) // checked by sipDefaults
 	return spreadDialer(addrs)
 }

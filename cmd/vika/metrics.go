@@ -23,6 +23,7 @@ func wireMetrics(ctx context.Context, m *metrics.Metrics, h *admin.Handler, cl *
 			Pending: s.Recorded - s.Written - s.Dropped, SpoolBytes: s.SpillBytes}
 	})
 	m.WatchReadiness(func() bool { return h.Ready(context.Background()) })
+	m.WatchDBRoundTrips(func() float64 { return float64(store.RoundTrips()) })
 	h.SetGatherer(m.Registry())
 	allUp := func(ctx context.Context) bool {
 		for _, n := range ac.nodes() {

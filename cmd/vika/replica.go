@@ -40,6 +40,7 @@ func openDirectory(ctx context.Context, a *app, st *store.Store) (ivr.Directory,
 	if err != nil {
 		return nil, nil, nil, badKey("database.replica_url", "not a PostgreSQL connection string")
 	}
+	store.Trace(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("open database.replica_url: %w", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/vika-jkn/vika/loadtest"
 	"net/http"
 	"strings"
 	"sync"
@@ -59,30 +60,25 @@ func TestABurstOfCallsIsServedWithinAsterisksHTTPSessionLimit(t *testing.T) {
 	ph := connectCallers(t, ctx, ac, served, callers)
 	defer ph.Close()
 
-	var wg sync.WaitGroup
-	errs := make(chan error, calls)
-	for i := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			dial := func(ctx context.Context, number, caller string) (loadCall, error) {
-				return ph.Dial(ctx, number, caller)
-			}
-			// Each call's deadline as for speed 2 (100 s), not 20: on a loaded machine a call may take longer than
-			// its audio, and the test is about requests refused, not about time.
-			if _, err := oneLoadCall(ctx, dial, i, samples[i%len(samples)], 2); err != nil {
-				errs <- err
-			}
-		}()
+	ids := make([]loadtest.Identity, len(samples))
+	for i, x := range samples {
+		ids[i] = loadtest.Identity{NIK: x.NIK, Card: x.Card, BirthDate: x.BirthDate}
 	}
-	wg.Wait()
-	close(errs)
-	failed := 0
-	for err := range errs {
-		if failed == 0 {
-			t.Errorf("first failed call: %v", err)
-		}
-		failed++
+	mix, err := loadtest.ParseMix("status-nik")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each call's deadline as for speed 2 (100 s), not 20: on a loaded machine a call may take longer than its
+	// audio, and the test is about requests refused, not about time.
+	res, err := loadtest.Run(ctx, func(ctx context.Context, number, caller string) (loadtest.Call, error) {
+		return ph.Dial(ctx, number, caller)
+	}, ids, loadtest.Options{Calls: calls, Concurrency: calls, Speed: 2, Mix: mix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := res.Failed + res.ToolErrors
+	if failed > 0 {
+		t.Errorf("first failed call: %v %v", res.FirstFailure, res.FirstTool)
 	}
 	s := sim.Sessions()
 	t.Logf("%d calls; HTTP sessions: peak %d open of %d, %d in all, %d refused", calls, s.Peak, limit, s.Accepted, s.Refused)

@@ -37,6 +37,12 @@ func loadFlow(c Config) (*dialplan.Flow, error) {
 // that says what to fix, where the client library alone would retry forever. closeEvents closes the client's event
 // WebSocket for good (eventSocket): the last step of a shutdown.
 func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Duration) (cl ari.Client, closeEvents func(), err error) {
+	return connectARIWith(ctx, c, app, deadline, ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout))
+}
+
+// connectARIWith is connectARI with the REST requests on hc, for a client that must close its pooled connections
+// when it is done (vika loadtest's floor, before the app's run on the same Asterisk and its session limit).
+func connectARIWith(ctx context.Context, c ARIConfig, app string, deadline time.Duration, hc *http.Client) (cl ari.Client, closeEvents func(), err error) {
 	opts := &native.Options{
 		Application:  app,
 		URL:          c.URL,
@@ -60,7 +66,7 @@ func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Dura
 	go func() {
 		// REST on a bounded keep-alive pool (aripool.go), not net/http's default transport; the event WebSocket
 		// through sock, so that a shutdown can close it for good (ariconn.go).
-		cl, err := dialNative(opts, ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout), sock)
+		cl, err := dialNative(opts, hc, sock)
 		done <- result{cl, err}
 	}()
 	select {

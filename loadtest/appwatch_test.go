@@ -1,4 +1,4 @@
-package main
+package loadtest
 
 import (
 	"strings"
@@ -29,17 +29,17 @@ func TestTheLoadTestFailsOnDroppedCallLogEventsAndLeakedGoroutinesOnly(t *testin
 	t.Parallel()
 	for _, tc := range []struct {
 		name    string
-		cost    appCost
+		cost    AppCost
 		failure string
 	}{
-		{"a clean run passes", appCost{GoroutinesIdle: 18, GoroutinesAfter: 19}, ""},
-		{"idle pool connections within the slack pass", appCost{GoroutinesIdle: 18, GoroutinesAfter: 18 + goroutineSlack}, ""},
-		{"a dropped call-log event fails", appCost{GoroutinesIdle: 18, GoroutinesAfter: 18, CallLogDropped: 1}, "call-log"},
-		{"goroutines left by the calls fail", appCost{GoroutinesIdle: 18, GoroutinesAfter: 18 + goroutineSlack + 1}, "leaked"},
-		{"slow calls do not fail it", appCost{GoroutinesIdle: 18, GoroutinesAfter: 18, CPUSecondsPerCall: 9}, ""},
+		{"a clean run passes", AppCost{GoroutinesIdle: 18, GoroutinesAfter: 19}, ""},
+		{"idle pool connections within the slack pass", AppCost{GoroutinesIdle: 18, GoroutinesAfter: 18 + GoroutineSlack}, ""},
+		{"a dropped call-log event fails", AppCost{GoroutinesIdle: 18, GoroutinesAfter: 18, CallLogDropped: 1}, "call-log"},
+		{"goroutines left by the calls fail", AppCost{GoroutinesIdle: 18, GoroutinesAfter: 18 + GoroutineSlack + 1}, "leaked"},
+		{"slow calls do not fail it", AppCost{GoroutinesIdle: 18, GoroutinesAfter: 18, CPUSecondsPerCall: 9}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.cost.check()
+			err := tc.cost.Check()
 			if (err == nil) != (tc.failure == "") || (err != nil && !strings.Contains(err.Error(), tc.failure)) {
 				t.Fatalf("check() = %v, want failure %q", err, tc.failure)
 			}

@@ -1,25 +1,22 @@
-package main
+package loadtest
 
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// appWatch reads the serving app's own cost from its /metrics (--app-metrics, the admin address of an external
+// AppWatch reads the serving app's own cost from its /metrics (--app-metrics, the admin address of an external
 // vika serve): process_cpu_seconds_total and process_resident_memory_bytes come from its /proc, heap and goroutines
 // from its Go runtime, calls and call-log losses from the IVR. Sampled twice a second; the per-call figures are
 // taken at the sample with the most calls in progress, over the app's idle figures before the first call.
-type appWatch struct {
+type AppWatch struct {
 	url    string
 	client *http.Client
 
@@ -29,13 +26,14 @@ type appWatch struct {
 	scrapeFails int
 }
 
-// appCost is what the app spent, per call and per call in progress.
-type appCost struct {
+// AppCost is what the app spent, per call and per call in progress.
+type AppCost struct {
 	CPUSecondsPerCall     float64 `json:"cpu_s_per_call"`
 	HeapPerCallKiB        float64 `json:"heap_per_call_kib"`
 	RSSPerCallKiB         float64 `json:"rss_per_call_kib"`
 	GoroutinesPerCall     float64 `json:"goroutines_per_call"`
 	ARIRequestsPerCall    float64 `json:"ari_requests_per_call"`
+	DBRoundTripsPerCall   float64 `json:"db_round_trips_per_call"`
 	PeakActive            float64 `json:"peak_calls_active"`
 	CallsStarted          float64 `json:"calls_started"`
 	GoroutinesIdle        float64 `json:"goroutines_idle"`
@@ -45,8 +43,9 @@ type appCost struct {
 	ARIRequestsNotCounted bool    `json:"ari_requests_not_counted,omitempty"`
 }
 
-func startAppWatch(ctx context.Context, url string) (*appWatch, func(), error) {
-	w := &appWatch{url: strings.TrimSuffix(url, "/") + "/metrics", client: &http.Client{Timeout: 2 * time.Second}}
+// StartAppWatch reads the app's idle figures, then samples it twice a second until stop.
+func StartAppWatch(ctx context.Context, url string) (*AppWatch, func(), error) {
+	w := &AppWatch{url: strings.TrimSuffix(url, "/") + "/metrics", client: &http.Client{Timeout: 2 * time.Second}}
 	idle, err := w.scrape(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--app-metrics: %w", err)
@@ -70,7 +69,7 @@ func startAppWatch(ctx context.Context, url string) (*appWatch, func(), error) {
 	return w, func() { cancel(); <-done }, nil
 }
 
-func (w *appWatch) sample(ctx context.Context) {
+func (w *AppWatch) sample(ctx context.Context) {
 	m, err := w.scrape(ctx)
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -85,7 +84,7 @@ func (w *appWatch) sample(ctx context.Context) {
 }
 
 // scrape sums each metric over its labels.
-func (w *appWatch) scrape(ctx context.Context) (map[string]float64, error) {
+func (w *AppWatch) scrape(ctx context.Context) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.url, nil)
 	if err != nil {
 		return nil, err
@@ -126,18 +125,20 @@ func parseMetrics(r io.Reader) (map[string]float64, error) {
 }
 
 // finish takes a last sample once the calls have ended (and the app had a moment to let their goroutines go).
-func (w *appWatch) finish(ctx context.Context, settle time.Duration) appCost {
+// Finish takes a last sample once the calls have ended and says what the app spent.
+func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 	time.Sleep(settle)
 	w.sample(ctx)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	d := func(m map[string]float64, k string) float64 { return m[k] - w.idle[k] }
-	c := appCost{PeakActive: w.peak["vika_calls_active"], CallsStarted: d(w.last, "vika_calls_started_total"),
+	c := AppCost{PeakActive: w.peak["vika_calls_active"], CallsStarted: d(w.last, "vika_calls_started_total"),
 		GoroutinesIdle: w.idle["go_goroutines"], GoroutinesAfter: w.last["go_goroutines"],
 		CallLogDropped: d(w.last, "vika_calllog_dropped_total"), ScrapeFailures: w.scrapeFails}
 	if c.CallsStarted > 0 {
 		c.CPUSecondsPerCall = d(w.last, "process_cpu_seconds_total") / c.CallsStarted
 		c.ARIRequestsPerCall = d(w.last, "vika_ari_requests_total") / c.CallsStarted
+		c.DBRoundTripsPerCall = d(w.last, "vika_db_round_trips_total") / c.CallsStarted
 	}
 	if _, ok := w.last["vika_ari_requests_total"]; !ok {
 		c.ARIRequestsNotCounted = true
@@ -150,71 +151,29 @@ func (w *appWatch) finish(ctx context.Context, settle time.Duration) appCost {
 	return c
 }
 
-func (c appCost) report(w io.Writer) {
+func (c AppCost) Report(w io.Writer) {
 	fmt.Fprintf(w, "app (its own process, from its /metrics): %.4f CPU-s per call; at %.0f calls in progress: %.1f KiB heap, %.1f KiB RSS, %.1f goroutines per call; goroutines idle %.0f, after %.0f\n",
 		c.CPUSecondsPerCall, c.PeakActive, c.HeapPerCallKiB, c.RSSPerCallKiB, c.GoroutinesPerCall, c.GoroutinesIdle, c.GoroutinesAfter)
 	ari := fmt.Sprintf("%.1f ARI requests per call", c.ARIRequestsPerCall)
 	if c.ARIRequestsNotCounted {
 		ari = "ARI requests not exported by this serve"
 	}
-	fmt.Fprintf(w, "app: %s; call-log events dropped %.0f; load tool's own scrape failures %d\n", ari, c.CallLogDropped, c.ScrapeFailures)
+	fmt.Fprintf(w, "app: %s, %.1f database round trips per call; call-log events dropped %.0f; load tool's own scrape failures %d\n", ari, c.DBRoundTripsPerCall, c.CallLogDropped, c.ScrapeFailures)
 }
 
-// loadJSON is --json's document.
-type loadJSON struct {
-	Calls struct {
-		OK     int64 `json:"ok"`
-		Failed int64 `json:"failed"`
-	} `json:"calls"`
-	KeyResponseMS  map[string]float64 `json:"key_response_ms"`
-	AnswerMS       map[string]float64 `json:"answer_ms"`
-	App            *appCost           `json:"app,omitempty"`
-	CallLogDropped *float64           `json:"calllog_dropped,omitempty"`
-}
-
-func writeLoadJSON(path string, r *loadResults, cost *appCost) error {
-	var j loadJSON
-	j.Calls.OK, j.Calls.Failed = r.ok.Load(), r.failed.Load()
-	r.mu.Lock()
-	j.KeyResponseMS, j.AnswerMS = percentilesMS(r.keyResp), percentilesMS(r.answer)
-	r.mu.Unlock()
-	if cost != nil {
-		j.App, j.CallLogDropped = cost, &cost.CallLogDropped
-	}
-	b, err := json.MarshalIndent(j, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
-
-func percentilesMS(d []time.Duration) map[string]float64 {
-	out := map[string]float64{}
-	if len(d) == 0 {
-		return out
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	for _, p := range []int{50, 90, 99} {
-		i := min(max((len(s)*p+99)/100-1, 0), len(s)-1)
-		out["p"+strconv.Itoa(p)] = float64(s[i].Microseconds()) / 1000
-	}
-	return out
-}
-
-// goroutineSlack is how many more goroutines than idle the app may have once every call ended (its pools' idle
+// GoroutineSlack is how many more goroutines than idle the app may have once every call ended (its pools' idle
 // connections, a call-log flush in progress) before the load test calls it a leak.
-const goroutineSlack = 20
+const GoroutineSlack = 20
 
-// check fails the load test on what an operator would lose: call-log events, or goroutines the calls left behind.
-func (c *appCost) check() error {
+// Check fails the load test on what an operator would lose: call-log events, or goroutines the calls left behind.
+func (c *AppCost) Check() error {
 	if c == nil {
 		return nil
 	}
 	if c.CallLogDropped > 0 {
 		return fmt.Errorf("the app dropped %.0f call-log events", c.CallLogDropped)
 	}
-	if c.GoroutinesAfter > c.GoroutinesIdle+goroutineSlack {
+	if c.GoroutinesAfter > c.GoroutinesIdle+GoroutineSlack {
 		return fmt.Errorf("the app has %.0f goroutines after the calls, %.0f before them: leaked", c.GoroutinesAfter, c.GoroutinesIdle)
 	}
 	return nil
