@@ -139,3 +139,5 @@ func (m Mix) String() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+func newRand(seed, i uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, i)) }

@@ -86,7 +86,7 @@ type outcome struct {
 
 // oneCall is one caller from the mix: dial, the scenario's steps, hang up.
 func oneCall(ctx context.Context, dial Dialer, i int, ids []Identity, o Options) (out outcome) {
-	rng := rand.New(rand.NewPCG(o.Seed, uint64(i)))
+	rng := newRand(o.Seed, uint64(i))
 	sc := o.Mix.pick(rng)
 	id := ids[rng.IntN(len(ids))]
 	entry := []string{"165", "021165"}[i%2]

@@ -83,8 +83,9 @@ func serveFloor(ctx context.Context, a *app, ac ARIConfig) error {
 	if err != nil {
 		return err
 	}
+	// As serve does: the event WebSocket closed for good, and not client.Close, which races with the native
+	// client's own listener (ari/v5 v5.3.1, seen with -race).
 	defer closeEvents()
-	defer client.Close()
 	st, err := store.Open(ctx, poolURL(a.cfg.Database))
 	if err != nil {
 		return err

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vika-jkn/vika/loadtest"
 	"net"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/vika-jkn/vika/asterisksim/sipphone"
+	"github.com/vika-jkn/vika/loadtest"
 )
 
 // sipTargets splits --sip into its addresses: one (an Asterisk node, or a Kamailio in front of several) or a

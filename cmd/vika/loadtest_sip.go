@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+
 	"github.com/vika-jkn/vika/loadtest"
 )
 

@@ -3,18 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/vika-jkn/vika/loadtest"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
-	"time"
 
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/asterisksim/phone"
+	"github.com/vika-jkn/vika/loadtest"
 	"github.com/vika-jkn/vika/store"
 	"github.com/vika-jkn/vika/store/storetest"
 )
