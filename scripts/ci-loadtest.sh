@@ -5,12 +5,17 @@
 #   - a failed call (loadtest exits non-zero),
 #   - a call-log event dropped (serve's vika_calllog_dropped_total > 0),
 #   - goroutines left behind (serve's go_goroutines once the calls have ended, more than 20 above idle).
+# Before the app, the same callers run against the floor (vika loadtest --floor: a minimal Stasis app in a process
+# of its own), so the report gives each latency as a ratio to it; times still fail nothing.
 #   scripts/ci-loadtest.sh BIN    (BIN: a built vika; DATABASE_URL: a database of its own, migrated and seeded here;
-#                                  CALLS, AT_ONCE to change the load, JSON=FILE for the results as JSON)
+#                                  CALLS, AT_ONCE to change the load, JSON=FILE for the results as JSON,
+#                                  PARTICIPANTS=0 to call as the participants already in the database (no seed),
+#                                  LOADTEST_ARGS for more loadtest flags, e.g. "--rate 300 --duration 10s",
+#                                  FLOOR=0 to leave the floor out, PPROF=1 for serve's /debug/pprof)
 set -euo pipefail
 BIN=${1:?usage: ci-loadtest.sh path/to/vika}
 : "${DATABASE_URL:?a PostgreSQL database for the run}"
-CALLS=${CALLS:-200} AT_ONCE=${AT_ONCE:-50}
+CALLS=${CALLS:-200} AT_ONCE=${AT_ONCE:-50} PARTICIPANTS=${PARTICIPANTS:-2000} FLOOR=${FLOOR:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 SIM_ADDR=127.0.0.1:${SIM_PORT:-18088} ADMIN=127.0.0.1:${ADMIN_PORT:-19165}
@@ -24,9 +29,10 @@ start() { setsid "$@" </dev/null >>"$WORK/servers.log" 2>&1 & pids+=($!); }
 start "$BIN" sim --addr "$SIM_ADDR" --extensions "$ROOT/asterisk-conf/extensions.conf"
 for _ in $(seq 50); do curl -sf -u vika:ci-load "http://$SIM_ADDR/ari/asterisk/info" >/dev/null && break; sleep 0.2; done
 "$BIN" migrate >/dev/null
-start env VIKA_ARI_URL="http://$SIM_ADDR/ari" VIKA_ADMIN_ADDR="$ADMIN" "$BIN" serve
+start env VIKA_ARI_URL="http://$SIM_ADDR/ari" VIKA_ADMIN_ADDR="$ADMIN" ${PPROF:+VIKA_ADMIN_PPROF=true} "$BIN" serve
 for _ in $(seq 100); do curl -sf "http://$ADMIN/readyz" >/dev/null && break; sleep 0.2; done
 # loadtest reads serve's /metrics before, during and after the calls, and fails on a failed call, a dropped
 # call-log event or goroutines left behind (more than 20 over idle once the calls ended), never on times.
 "$BIN" loadtest --ari-url "http://$SIM_ADDR/ari" --no-app --app-metrics "http://$ADMIN" --calls "$CALLS" \
-  --concurrency "$AT_ONCE" --participants 2000 ${JSON:+--json "$JSON"} || { tail -30 "$WORK/servers.log" >&2; exit 1; }
+  --concurrency "$AT_ONCE" --participants "$PARTICIPANTS" ${JSON:+--json "$JSON"} $([ "$FLOOR" = 1 ] && echo --floor) \
+  ${LOADTEST_ARGS:-} || { tail -30 "$WORK/servers.log" >&2; exit 1; }
