@@ -23,13 +23,17 @@ type AppWatch struct {
 	mu          sync.Mutex
 	idle, last  map[string]float64
 	peak        map[string]float64 // the sample with the most calls active
+	maxHeap     float64            // the most heap in use at any sample: garbage not yet collected included
 	scrapeFails int
 }
 
 // AppCost is what the app spent, per call and per call in progress.
 type AppCost struct {
-	CPUSecondsPerCall     float64 `json:"cpu_s_per_call"`
-	HeapPerCallKiB        float64 `json:"heap_per_call_kib"`
+	CPUSecondsPerCall float64 `json:"cpu_s_per_call"`
+	HeapPerCallKiB    float64 `json:"heap_per_call_kib"`
+	// HeapPeakPerCallKiB is the run's highest heap (collected or not) over idle, per call at the peak: the bound an
+	// operator sizes memory by, where HeapPerCallKiB is the heap at the moment of the most calls.
+	HeapPeakPerCallKiB    float64 `json:"heap_peak_per_call_kib"`
 	RSSPerCallKiB         float64 `json:"rss_per_call_kib"`
 	GoroutinesPerCall     float64 `json:"goroutines_per_call"`
 	ARIRequestsPerCall    float64 `json:"ari_requests_per_call"`
@@ -78,6 +82,7 @@ func (w *AppWatch) sample(ctx context.Context) {
 		return
 	}
 	w.last = m
+	w.maxHeap = max(w.maxHeap, m["go_memstats_heap_inuse_bytes"])
 	if m["vika_calls_active"] > w.peak["vika_calls_active"] {
 		w.peak = m
 	}
@@ -145,6 +150,7 @@ func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 	}
 	if a := c.PeakActive; a > 0 {
 		c.HeapPerCallKiB = d(w.peak, "go_memstats_heap_inuse_bytes") / a / 1024
+		c.HeapPeakPerCallKiB = (w.maxHeap - w.idle["go_memstats_heap_inuse_bytes"]) / a / 1024
 		c.RSSPerCallKiB = d(w.peak, "process_resident_memory_bytes") / a / 1024
 		c.GoroutinesPerCall = d(w.peak, "go_goroutines") / a
 	}
@@ -152,8 +158,8 @@ func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 }
 
 func (c AppCost) Report(w io.Writer) {
-	fmt.Fprintf(w, "app (its own process, from its /metrics): %.4f CPU-s per call; at %.0f calls in progress: %.1f KiB heap, %.1f KiB RSS, %.1f goroutines per call; goroutines idle %.0f, after %.0f\n",
-		c.CPUSecondsPerCall, c.PeakActive, c.HeapPerCallKiB, c.RSSPerCallKiB, c.GoroutinesPerCall, c.GoroutinesIdle, c.GoroutinesAfter)
+	fmt.Fprintf(w, "app (its own process, from its /metrics): %.4f CPU-s per call; at %.0f calls in progress: %.1f KiB heap (%.1f KiB at the run's highest heap), %.1f KiB RSS, %.1f goroutines per call; goroutines idle %.0f, after %.0f\n",
+		c.CPUSecondsPerCall, c.PeakActive, c.HeapPerCallKiB, c.HeapPeakPerCallKiB, c.RSSPerCallKiB, c.GoroutinesPerCall, c.GoroutinesIdle, c.GoroutinesAfter)
 	ari := fmt.Sprintf("%.1f ARI requests per call", c.ARIRequestsPerCall)
 	if c.ARIRequestsNotCounted {
 		ari = "ARI requests not exported by this serve"

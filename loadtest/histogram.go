@@ -79,9 +79,9 @@ func WriteHistogram(path, title string, series ...Series) error {
 			vline(img, x, y0-plotH, y0, c)
 			label(img, x+3, y0-plotH+14+14*i+28*(p/99), fmt.Sprintf("p%d %s", p, fmtSeconds(d.Seconds())), c)
 		}
-		label(img, x0+plotW-230, 20+14*i, fmt.Sprintf("%s (n=%d)", s.Name, len(s.D)), c)
+		label(img, x0+plotW-230, 34+14*i, fmt.Sprintf("%s (n=%d)", s.Name, len(s.D)), c)
 	}
-	label(img, x0, 20, title, color.Black)
+	label(img, x0, 16, title, color.Black)
 	label(img, x0+plotW/2-60, histH-12, "latency (log scale)", color.Black)
 	f, err := os.Create(path)
 	if err != nil {

@@ -13,16 +13,18 @@ type Document struct {
 		ToolErrors int `json:"tool_errors"`
 		Placed     int `json:"placed"`
 	} `json:"calls"`
-	KeyResponseMS  map[string]float64        `json:"key_response_ms"`
-	AnswerMS       map[string]float64        `json:"answer_ms"`
-	CallMS         map[string]float64        `json:"call_ms"`
-	Failures       map[string]int            `json:"failures,omitempty"`      // the app's, by reason
-	ToolFailures   map[string]int            `json:"tool_failures,omitempty"` // the load tool's own
-	ByScenario     map[string]*ScenarioCount `json:"by_scenario"`
-	ElapsedS       float64                   `json:"elapsed_s"`
-	App            *AppCost                  `json:"app,omitempty"`
-	CallLogDropped *float64                  `json:"calllog_dropped,omitempty"`
-	Floor          *Document                 `json:"floor,omitempty"`
+	KeyResponseMS map[string]float64 `json:"key_response_ms"`
+	AnswerMS      map[string]float64 `json:"answer_ms"`
+	CallMS        map[string]float64 `json:"call_ms"`
+	// KeyResponseByNextMS is the key response split by the prompt that answered the key.
+	KeyResponseByNextMS map[string]map[string]float64 `json:"key_response_by_next_prompt_ms,omitempty"`
+	Failures            map[string]int                `json:"failures,omitempty"`      // the app's, by reason
+	ToolFailures        map[string]int                `json:"tool_failures,omitempty"` // the load tool's own
+	ByScenario          map[string]*ScenarioCount     `json:"by_scenario"`
+	ElapsedS            float64                       `json:"elapsed_s"`
+	App                 *AppCost                      `json:"app,omitempty"`
+	CallLogDropped      *float64                      `json:"calllog_dropped,omitempty"`
+	Floor               *Document                     `json:"floor,omitempty"`
 	// RatioToFloor is each key-response and answer percentile over the floor's: 1.0 is as fast as the floor.
 	RatioToFloor map[string]float64 `json:"ratio_to_floor,omitempty"`
 	Options      map[string]any     `json:"options,omitempty"`
@@ -34,6 +36,11 @@ func (r *Results) Doc(cost *AppCost) *Document {
 	defer r.mu.Unlock()
 	d := &Document{KeyResponseMS: Percentiles(r.KeyResponse), AnswerMS: Percentiles(r.Answer), CallMS: Percentiles(r.Call),
 		Failures: r.Failures, ToolFailures: r.Tools, ByScenario: r.ByScenario, ElapsedS: r.Elapsed.Seconds()}
+	d.KeyResponseByNextMS = map[string]map[string]float64{}
+	for next, ds := range r.ByNextPrompt {
+		d.KeyResponseByNextMS[next] = Percentiles(ds)
+		d.KeyResponseByNextMS[next]["n"] = float64(len(ds))
+	}
 	d.Calls.OK, d.Calls.Failed, d.Calls.ToolErrors, d.Calls.Placed = r.OK, r.Failed, r.ToolErrors, r.Started()
 	if cost != nil {
 		d.App, d.CallLogDropped = cost, &cost.CallLogDropped

@@ -22,6 +22,7 @@ type Results struct {
 	Failures, Tools           map[string]int  // by reason
 	FirstFailure, FirstTool   error
 	ByScenario                map[string]*ScenarioCount
+	ByNextPrompt              map[string][]time.Duration // key responses by the prompt that answered the key
 	Elapsed                   time.Duration
 	started                   atomic.Int64
 }
@@ -30,7 +31,8 @@ type Results struct {
 type ScenarioCount struct{ OK, Failed, ToolErrors int }
 
 func newResults() *Results {
-	return &Results{Failures: map[string]int{}, Tools: map[string]int{}, ByScenario: map[string]*ScenarioCount{}}
+	return &Results{Failures: map[string]int{}, Tools: map[string]int{}, ByScenario: map[string]*ScenarioCount{},
+		ByNextPrompt: map[string][]time.Duration{}}
 }
 
 // Started is how many calls were placed.
@@ -71,7 +73,10 @@ func (r *Results) add(o outcome) {
 	if o.err == nil && !o.t.Ended.IsZero() {
 		r.Call = append(r.Call, o.t.Ended.Sub(o.t.Dialled))
 	}
-	r.KeyResponse = append(r.KeyResponse, KeyResponses(o.t)...)
+	for _, k := range keyResponses(o.t) {
+		r.KeyResponse = append(r.KeyResponse, k.d)
+		r.ByNextPrompt[k.next] = append(r.ByNextPrompt[k.next], k.d)
+	}
 }
 
 // reason is an error's text without what varies from call to call (a wrapped error's details stay: they name the
@@ -88,13 +93,26 @@ func reason(err error) string {
 // starting: the delay a caller notices.
 func KeyResponses(t phone.Transcript) []time.Duration {
 	var out []time.Duration
+	for _, k := range keyResponses(t) {
+		out = append(out, k.d)
+	}
+	return out
+}
+
+type keyResponse struct {
+	d    time.Duration
+	next string // the prompt that answered the key
+}
+
+func keyResponses(t phone.Transcript) []keyResponse {
+	var out []keyResponse
 	for i, k := range t.Keys {
 		if k.Received.IsZero() || (i+1 < len(t.Keys) && !t.Keys[i+1].Received.IsZero() && t.Keys[i+1].Received.Sub(k.Received) < time.Second) {
 			continue // not the last key of its run
 		}
 		for _, h := range t.Heard {
 			if h.Start.After(k.Received) {
-				out = append(out, h.Start.Sub(k.Received))
+				out = append(out, keyResponse{h.Start.Sub(k.Received), h.Name()})
 				break
 			}
 		}
@@ -144,6 +162,12 @@ func (r *Results) Report(w io.Writer, headline string) {
 		d    []time.Duration
 	}{{"answer", r.Answer}, {"key response", r.KeyResponse}, {"whole call", r.Call}} {
 		fmt.Fprintf(w, "%-14s %8s %8s %8s %8s %8s %6d\n", row.name, Pct(row.d, 50), Pct(row.d, 90), Pct(row.d, 95), Pct(row.d, 99), Pct(row.d, 100), len(row.d))
+	}
+	// Which reply was slow: the menu key answered by enter-id, the birth date by please-wait (the look-up), …
+	for _, next := range slices.Sorted(maps.Keys(r.ByNextPrompt)) {
+		if d := r.ByNextPrompt[next]; len(d) >= max(10, len(r.KeyResponse)/50) {
+			fmt.Fprintf(w, "  key → %-18s %8s %8s %8s %8s %8s %6d\n", next, Pct(d, 50), Pct(d, 90), Pct(d, 95), Pct(d, 99), Pct(d, 100), len(d))
+		}
 	}
 	for _, f := range []struct {
 		who string
