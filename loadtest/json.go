@@ -22,9 +22,12 @@ type Document struct {
 	ToolFailures        map[string]int                `json:"tool_failures,omitempty"` // the load tool's own
 	ByScenario          map[string]*ScenarioCount     `json:"by_scenario"`
 	ElapsedS            float64                       `json:"elapsed_s"`
-	App                 *AppCost                      `json:"app,omitempty"`
-	CallLogDropped      *float64                      `json:"calllog_dropped,omitempty"`
-	Floor               *Document                     `json:"floor,omitempty"`
+	// ToolCPUSeconds is what the load tool's own process spent (callers, and with the app in it, the app): it must
+	// not be what limits a run.
+	ToolCPUSeconds float64   `json:"tool_cpu_s,omitempty"`
+	App            *AppCost  `json:"app,omitempty"`
+	CallLogDropped *float64  `json:"calllog_dropped,omitempty"`
+	Floor          *Document `json:"floor,omitempty"`
 	// RatioToFloor is each key-response and answer percentile over the floor's: 1.0 is as fast as the floor.
 	RatioToFloor map[string]float64 `json:"ratio_to_floor,omitempty"`
 	Options      map[string]any     `json:"options,omitempty"`

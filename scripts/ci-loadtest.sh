@@ -27,12 +27,22 @@ trap cleanup EXIT
 start() { setsid "$@" </dev/null >>"$WORK/servers.log" 2>&1 & pids+=($!); }
 
 start "$BIN" sim --addr "$SIM_ADDR" --extensions "$ROOT/asterisk-conf/extensions.conf"
+SIM_PID=${pids[-1]}
 for _ in $(seq 50); do curl -sf -u vika:ci-load "http://$SIM_ADDR/ari/asterisk/info" >/dev/null && break; sleep 0.2; done
 "$BIN" migrate >/dev/null
 start env VIKA_ARI_URL="http://$SIM_ADDR/ari" VIKA_ADMIN_ADDR="$ADMIN" ${PPROF:+VIKA_ADMIN_PPROF=true} "$BIN" serve
 for _ in $(seq 100); do curl -sf "http://$ADMIN/readyz" >/dev/null && break; sleep 0.2; done
 # loadtest reads serve's /metrics before, during and after the calls, and fails on a failed call, a dropped
 # call-log event or goroutines left behind (more than 20 over idle once the calls ended), never on times.
+# CPU seconds a process has used, from /proc (utime + stime, in clock ticks).
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_cpu() { local p; for p in $(pgrep -x postgres); do cpu "$p"; done | awk '{ t += $1 } END { print t + 0 }'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+sim0=$(cpu "$SIM_PID") pg0=$(pg_cpu) rc=0
 "$BIN" loadtest --ari-url "http://$SIM_ADDR/ari" --no-app --app-metrics "http://$ADMIN" --calls "$CALLS" \
   --concurrency "$AT_ONCE" --participants "$PARTICIPANTS" ${JSON:+--json "$JSON"} $([ "$FLOOR" = 1 ] && echo --floor) \
-  ${LOADTEST_ARGS:-} || { tail -30 "$WORK/servers.log" >&2; exit 1; }
+  ${LOADTEST_ARGS:-} || rc=$?
+# Who used the two cores: the app reports its own (from its /metrics), the load tool its own; the simulator's and
+# PostgreSQL's come from /proc here (PostgreSQL: every postgres process of the machine, so only on a box of its own).
+echo "CPU during the run: simulator $(minus "$(cpu "$SIM_PID")" "$sim0") s, PostgreSQL $(minus "$(pg_cpu)" "$pg0") s"
+[ "$rc" = 0 ] || { tail -30 "$WORK/servers.log" >&2; exit "$rc"; }

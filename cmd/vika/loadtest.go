@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -171,6 +172,7 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 		watch = w
 	}
 	ariBefore := ariStats.snapshot() // the floor's requests, when it ran here, are not the app's
+	cpuBefore := ownCPU()
 	mem := sampleMemory()
 	res, err := loadtest.Run(ctx, dial, ids, run)
 	peak := mem.stop()
@@ -189,6 +191,8 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 		cost = &c
 	}
 	doc := res.Doc(cost)
+	doc.ToolCPUSeconds = (ownCPU() - cpuBefore).Seconds()
+	fmt.Fprintf(out, "this process (%s): %.1f CPU-s during the calls\n", o.inProcess(), doc.ToolCPUSeconds)
 	if floorDoc != nil {
 		doc.CompareWith(floorDoc)
 		reportRatios(out, doc)
@@ -310,6 +314,15 @@ func (m *memSampler) report(w io.Writer, o loadOptions, _ *loadtest.Results) {
 	}
 	fmt.Fprintf(w, "this process: peak heap %.1f MiB (+%.1f KiB per concurrent call, %s), peak goroutines %d\n",
 		float64(m.peak)/(1<<20), perCall, o.inProcess(), m.peakGoroutines)
+}
+
+// ownCPU is the CPU time this process has used (user + system).
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func heapInUse() uint64 {
