@@ -33,11 +33,15 @@ type AppCost struct {
 	HeapPerCallKiB    float64 `json:"heap_per_call_kib"`
 	// HeapPeakPerCallKiB is the run's highest heap (collected or not) over idle, per call at the peak: the bound an
 	// operator sizes memory by, where HeapPerCallKiB is the heap at the moment of the most calls.
-	HeapPeakPerCallKiB    float64 `json:"heap_peak_per_call_kib"`
-	RSSPerCallKiB         float64 `json:"rss_per_call_kib"`
-	GoroutinesPerCall     float64 `json:"goroutines_per_call"`
-	ARIRequestsPerCall    float64 `json:"ari_requests_per_call"`
-	DBRoundTripsPerCall   float64 `json:"db_round_trips_per_call"`
+	HeapPeakPerCallKiB  float64 `json:"heap_peak_per_call_kib"`
+	RSSPerCallKiB       float64 `json:"rss_per_call_kib"`
+	GoroutinesPerCall   float64 `json:"goroutines_per_call"`
+	ARIRequestsPerCall  float64 `json:"ari_requests_per_call"`
+	DBRoundTripsPerCall float64 `json:"db_round_trips_per_call"`
+	// ARIRequestMS is the mean time an ARI request took, ARIConnWaitMS the part of it spent waiting for one of the
+	// pool's connections (ari.max_conns): when the wait is most of it, the pool, not Asterisk, is the queue.
+	ARIRequestMS          float64 `json:"ari_request_ms"`
+	ARIConnWaitMS         float64 `json:"ari_conn_wait_ms"`
 	PeakActive            float64 `json:"peak_calls_active"`
 	CallsStarted          float64 `json:"calls_started"`
 	GoroutinesIdle        float64 `json:"goroutines_idle"`
@@ -144,6 +148,10 @@ func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 		c.CPUSecondsPerCall = d(w.last, "process_cpu_seconds_total") / c.CallsStarted
 		c.ARIRequestsPerCall = d(w.last, "vika_ari_requests_total") / c.CallsStarted
 		c.DBRoundTripsPerCall = d(w.last, "vika_db_round_trips_total") / c.CallsStarted
+		if n := d(w.last, "vika_ari_requests_total"); n > 0 {
+			c.ARIRequestMS = d(w.last, "vika_ari_request_seconds_total") / n * 1000
+			c.ARIConnWaitMS = d(w.last, "vika_ari_conn_wait_seconds_total") / n * 1000
+		}
 	}
 	if _, ok := w.last["vika_ari_requests_total"]; !ok {
 		c.ARIRequestsNotCounted = true
@@ -160,7 +168,7 @@ func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 func (c AppCost) Report(w io.Writer) {
 	fmt.Fprintf(w, "app (its own process, from its /metrics): %.4f CPU-s per call; at %.0f calls in progress: %.1f KiB heap (%.1f KiB at the run's highest heap), %.1f KiB RSS, %.1f goroutines per call; goroutines idle %.0f, after %.0f\n",
 		c.CPUSecondsPerCall, c.PeakActive, c.HeapPerCallKiB, c.HeapPeakPerCallKiB, c.RSSPerCallKiB, c.GoroutinesPerCall, c.GoroutinesIdle, c.GoroutinesAfter)
-	ari := fmt.Sprintf("%.1f ARI requests per call", c.ARIRequestsPerCall)
+	ari := fmt.Sprintf("%.1f ARI requests per call (mean %.1f ms, of which %.1f ms waiting for a pooled connection)", c.ARIRequestsPerCall, c.ARIRequestMS, c.ARIConnWaitMS)
 	if c.ARIRequestsNotCounted {
 		ari = "ARI requests not exported by this serve"
 	}
