@@ -47,6 +47,7 @@ type App struct {
 	sentAway map[string]bool
 
 	requestTimeout time.Duration
+	lengths        promptLengths // how long each prompt plays here, for checkPrompt (lengths.go)
 }
 
 // Option changes how New builds the App.

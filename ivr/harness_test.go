@@ -41,9 +41,10 @@ type harnessConfig struct {
 	edit    func(f *dialplan.Flow)       // changes to the scaled flow
 	dir     func(*store.Store) Directory // default: the store
 	limiter CallerLimiter
-	db      *store.Store // default: a fresh database; set to share one between harnesses (instances)
-	sink    calllog.Sink // also gets every event (the in-memory sink always does, for call.log())
-	logger  *zap.Logger  // default: the test's log
+	db      *store.Store                     // default: a fresh database; set to share one between harnesses (instances)
+	sink    calllog.Sink                     // also gets every event (the in-memory sink always does, for call.log())
+	logger  *zap.Logger                      // default: the test's log
+	simLog  func(format string, args ...any) // gets one line per REST request the simulator serves, as it arrives
 }
 
 // harness is one simulated Asterisk with the App attached, one database, and one phone to call from.
@@ -75,6 +76,7 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 		// A password of its own: the native client of an earlier test is never closed (see connectARI) and redials
 		// once a second; were a later simulator on the same port to accept it, it would take this test's calls.
 		Users: map[string]string{"vika": rand.Text()},
+		Logf:  cfg.simLog,
 	})
 	h.flow = testFlow(t, cfg.edit)
 	var dir Directory = h.db

@@ -16,6 +16,7 @@ type prompt struct {
 	id, playbackID  string
 	posted, started time.Time
 	done            bool
+	startGuessed    bool          // its PlaybackStarted was lost: started is when it was posted (checkPrompt)
 	checkAt         time.Time     // when to ask Asterisk about it if no event has ended it by then
 	interval        time.Duration // between such checks; doubles each time
 }
@@ -78,7 +79,7 @@ func (s *session) waitPrompt(p *prompt, bargeIn bool) (cut bool, err error) {
 	p.checkAt = p.posted.Add(s.flow.Playback.Start)
 	for !p.done {
 		if bargeIn && s.hasKey() {
-			s.stopPrompt(p, true)
+			s.bargeIn(p)
 			return true, nil
 		}
 		if _, err := s.wait(p.checkAt); err == errTimeout {
@@ -103,9 +104,34 @@ func (s *session) stopPrompt(p *prompt, cut bool) {
 	s.endPrompt(p, time.Now(), cut, false)
 }
 
+// bargeIn stops a prompt for a key without waiting for Asterisk's answer, so that what the key asks for (the next
+// prompt, most often) is posted at once rather than one REST round trip later: the caller's key response. The
+// next Play cannot overtake the stop and be cut by it: it has its own playback id, and Asterisk queues a Play
+// behind the playback in progress (a Play that arrives first waits for the DELETE; see the traces'
+// multi-media-play), so the order the two requests reach Asterisk in does not change what is heard. As with
+// stopPrompt, a failed stop (404: it had just finished) needs nothing more. The request runs on its own goroutine,
+// counted in App.live until the HTTP exchange ends.
+func (s *session) bargeIn(p *prompt) {
+	key := s.ch.Key().New(ari.PlaybackKey, p.playbackID)
+	pb, log, id := s.app.client.Playback(), s.log, p.id
+	s.app.live.Add(1)
+	go func() {
+		defer s.app.live.Add(-1)
+		if err := pb.Stop(key); err != nil {
+			log.Debug("ivr: stop playback", zap.String("prompt", id), zap.Error(err))
+		}
+	}()
+	s.endPrompt(p, time.Now(), true, false)
+}
+
 func (s *session) promptStarted(playbackID string) {
 	if p := s.playbacks[playbackID]; p != nil && p.started.IsZero() {
 		p.started = time.Now()
+		if d, ok := s.app.lengths.get(p.id); ok {
+			// Its PlaybackFinished is due at started+d: ask about it only once that is overdue (lengths.go).
+			pb := s.flow.Playback
+			p.checkAt = earliest(p.started.Add(d+pb.Start), p.started.Add(pb.Max))
+		}
 	}
 }
 
@@ -121,7 +147,11 @@ func (s *session) promptFinished(playbackID, state string) {
 		s.promptErrors++
 		s.app.obs.PromptFailed(PromptFailedSound)
 	}
-	s.endPrompt(p, time.Now(), false, failed)
+	now := time.Now()
+	if !failed && !p.started.IsZero() && !p.startGuessed {
+		s.app.lengths.learn(p.id, now.Sub(p.started)) // played in full, timed by its own two events
+	}
+	s.endPrompt(p, now, false, failed)
 }
 
 func (s *session) endPrompt(p *prompt, at time.Time, cut, failed bool) {

@@ -20,7 +20,9 @@ import (
 
 // checkPrompt runs when a prompt's check time has come and no event has ended it. The playback is asked about:
 //   - playing: its events were lost or it is simply long; check again later, at doubling intervals, so a long
-//     prompt costs a few requests (a 6 s menu with playback.start 2 s: two), and a short one none;
+//     prompt costs a few requests (a 6 s menu with playback.start 2 s: two), and a short one none. Once a prompt
+//     has played in full, its length is known (lengths.go) and its next plays are first asked about only when
+//     their PlaybackFinished is overdue by playback.start: none with the events flowing;
 //   - gone (404): it ended and its PlaybackFinished was lost, or the whole channel is gone: find out which;
 //   - anything else before it started (queued, or the request failed): it will never play (an unknown media
 //     scheme); stop it and go on, as a prompt that failed;
@@ -40,7 +42,7 @@ func (s *session) checkPrompt(p *prompt) error {
 	switch {
 	case err == nil && data.State == "playing", err != nil && ariStatus(err) != http.StatusNotFound && !p.started.IsZero():
 		if p.started.IsZero() {
-			p.started = p.posted // PlaybackStarted was lost; it began about when it was posted
+			p.started, p.startGuessed = p.posted, true // PlaybackStarted was lost; it began about when it was posted
 		}
 		p.interval = max(pb.Start, 2*p.interval)
 		p.checkAt = earliest(now.Add(p.interval), p.started.Add(pb.Max))

@@ -1,0 +1,138 @@
+package ivr
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/dialplan"
+)
+
+// Issue 18, "make each reply lean": what a call costs in ARI requests, and what a key waits for.
+
+// requestLog keeps the REST requests the simulator serves, as they arrive (asterisksim.Options.Logf: "ari METHOD
+// URI").
+type requestLog struct {
+	mu    sync.Mutex
+	lines []loggedRequest
+}
+
+type loggedRequest struct {
+	line string
+	at   time.Time
+}
+
+func (l *requestLog) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, loggedRequest{fmt.Sprintf(format, args...), time.Now()})
+}
+
+// find returns the requests of method whose URI matches.
+func (l *requestLog) find(method string, match func(uri string) bool) []loggedRequest {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []loggedRequest
+	for _, r := range l.lines {
+		uri, ok := strings.CutPrefix(r.line, "ari "+method+" ")
+		if ok && match(uri) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestAPromptHeardBeforeIsNotAskedAboutWhileItPlays(t *testing.T) {
+	t.Parallel()
+	var reqs requestLog
+	h := newHarness(t, harnessConfig{simLog: reqs.logf, edit: func(f *dialplan.Flow) {
+		// main-menu (9.6 s, 240 ms here) plays longer than playback.start; the greeting (107 ms here) does not.
+		f.Playback.Start = 100 * time.Millisecond
+	}})
+	call := h.dial(t, "165")
+	// A silent caller hears the whole menu three times, then goes to an agent: playbacks 2, 4 and 6 of the call.
+	call.hear("welcome", "main-menu", "no-input", "main-menu", "no-input", "main-menu", "no-input", "transfer-agent")
+	call.transferred()
+	cases := []struct {
+		name     string
+		playback int // the call's n-th Play (the playback id ends in -n)
+		asked    func(n int) bool
+	}{
+		{"the first time, nobody knows how long it plays: it is asked about once playback.start has passed", 2,
+			func(n int) bool { return n >= 1 }},
+		{"the second time its PlaybackFinished is due at its known length: no request", 4, func(n int) bool { return n == 0 }},
+		{"nor the third time", 6, func(n int) bool { return n == 0 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			suffix := fmt.Sprintf("-%d", c.playback)
+			gets := reqs.find("GET", func(uri string) bool {
+				return strings.HasPrefix(uri, "/ari/playbacks/") && strings.HasSuffix(uri, suffix)
+			})
+			if !c.asked(len(gets)) {
+				t.Errorf("main-menu, playback %s: asked about %d times", suffix, len(gets))
+			}
+		})
+	}
+}
+
+func TestAKeyThatCutsAPromptGetsTheNextPromptWithoutWaitingForTheStop(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		stopTakes time.Duration // Asterisk's answer to the DELETE of the cut prompt
+	}{
+		{"Asterisk answers the stop at once", 0},
+		{"Asterisk takes 300 ms to answer the stop", 300 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var reqs requestLog
+			h := newHarness(t, harnessConfig{simLog: reqs.logf, edit: func(f *dialplan.Flow) {
+				// The next prompt waits behind the cut one until the stop lands; it must not count as never started
+				// meanwhile (the REST delay is real time, the flow's 2 s are 50 ms here).
+				f.Playback.Start = time.Second
+			}})
+			if c.stopTakes > 0 {
+				h.sim.SetRESTFault(asterisksim.MatchRequest("DELETE", "/playbacks/*"), c.stopTakes, 0)
+			}
+			call := h.dial(t, "165")
+			call.hear("main-menu")
+			call.press("1")
+			call.hear("enter-id")
+			call.hangUp()
+			h.settle(t)
+			stops := reqs.find("DELETE", func(uri string) bool { return strings.HasPrefix(uri, "/ari/playbacks/") })
+			plays := reqs.find("POST", func(uri string) bool { return strings.Contains(uri, "/play/") })
+			if len(stops) != 1 || len(plays) < 3 {
+				t.Fatalf("%d stops and %d plays, want 1 stop (main-menu) and 3 plays (welcome, main-menu, enter-id)",
+					len(stops), len(plays))
+			}
+			next := plays[2]
+			if gap := next.at.Sub(stops[0].at); gap > 100*time.Millisecond {
+				t.Errorf("the next prompt was asked for %s after the stop (%s): it waited for Asterisk's answer",
+					gap, next.line)
+			}
+			if heard := call.Transcript().HeardIDs(); !containsAll(heard, "main-menu", "enter-id") {
+				t.Errorf("heard %v", heard)
+			}
+		})
+	}
+}
+
+func containsAll(have []string, want ...string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || h == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
