@@ -1,11 +1,15 @@
 package ivr
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/dialplan"
@@ -135,4 +139,56 @@ func containsAll(have []string, want ...string) bool {
 		}
 	}
 	return true
+}
+
+func TestACallsLogLinesNameTheCallThoughItsFieldsAreEncodedOnlyWhenItLogs(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		level     zapcore.Level
+		wantEnded bool
+	}{
+		{"at info the call ended line carries call_id, channel and entry", zap.InfoLevel, true},
+		{"at warn a call that goes well writes nothing", zap.WarnLevel, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var out lockedBuffer
+			logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), &out, c.level))
+			h := newHarness(t, harnessConfig{logger: logger})
+			call := h.dial(t, "021165")
+			call.hear("main-menu")
+			call.hangUp()
+			h.settle(t)
+			var ended map[string]any
+			for _, l := range out.lines() {
+				if l == "" {
+					continue
+				}
+				if !c.wantEnded {
+					t.Errorf("logged at %s: %s", c.level, l)
+				}
+				if strings.Contains(l, `"ivr: call ended"`) {
+					if err := json.Unmarshal([]byte(l), &ended); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if !c.wantEnded {
+				return
+			}
+			if ended == nil {
+				t.Fatalf("no call ended line in %q", out.lines())
+			}
+			for k, want := range map[string]any{"channel": call.LineID, "entry": "landline"} {
+				if ended[k] != want {
+					t.Errorf("%s is %v, want %v", k, ended[k], want)
+				}
+			}
+			if id, _ := ended["call_id"].(string); id == "" {
+				t.Errorf("no call_id in %v", ended)
+			}
+		})
+	}
 }

@@ -55,6 +55,9 @@ type session struct {
 	synced         bool   // its ChannelVarset has arrived
 
 	verify verification
+
+	waitTimer *time.Timer // see timer
+	reqTimer  *time.Timer // see requestTimer
 }
 
 // key is one DTMF key as received.
@@ -82,7 +85,10 @@ func newSession(a *App, ch *ari.ChannelHandle, e *ari.StasisStart) *session {
 		began: time.Now(), playbacks: map[string]*prompt{}, outcome: OutcomeAbandoned,
 	}
 	s.rec = recorder{sink: a.sink, callID: newCallID(), clock: time.Now}
-	s.log = a.logger.With(zap.String("call_id", s.rec.callID), zap.String("channel", s.channelID),
+	// WithLazy: the fields are encoded only if the call logs a line at an enabled level. With encodes them at once
+	// into a buffer the session would hold for the whole call (about 1 KiB per call in progress), most often for
+	// nothing, as a call that goes well logs only "call ended", at info.
+	s.log = a.logger.WithLazy(zap.String("call_id", s.rec.callID), zap.String("channel", s.channelID),
 		zap.String("entry", name))
 	if !known {
 		s.log.Warn("ivr: StasisStart argument names no entry; using the default entry", zap.String("arg", arg))
@@ -133,7 +139,7 @@ func (s *session) wait(deadline time.Time) (ari.Event, error) {
 		if e := s.mb.take(); e != nil {
 			return e, s.observe(e)
 		}
-		t := time.NewTimer(time.Until(deadline))
+		t := s.timer(time.Until(deadline))
 		select {
 		case <-s.ctx.Done():
 			t.Stop()
@@ -144,6 +150,18 @@ func (s *session) wait(deadline time.Time) (ari.Event, error) {
 			t.Stop()
 		}
 	}
+}
+
+// timer is the session's one timer, set to fire after d: a session waits for one thing at a time, and a wait made
+// for every event observed would otherwise allocate a timer each (some sixty a call). Since Go 1.23 a timer that
+// was stopped or reset delivers no stale tick, so the caller only has to Stop it when it stops waiting early.
+func (s *session) timer(d time.Duration) *time.Timer {
+	if s.waitTimer == nil {
+		s.waitTimer = time.NewTimer(d)
+	} else {
+		s.waitTimer.Reset(d)
+	}
+	return s.waitTimer
 }
 
 // drain observes every event already queued, without waiting.
@@ -273,10 +291,12 @@ func (s *session) finish(err error) {
 	})
 	s.app.stats.callEnded(s.outcome)
 	s.app.obs.CallEnded(s.entryName, s.outcome, dur)
-	s.log.Info("ivr: call ended", zap.String("outcome", s.outcome), zap.String("hung_up_by", by),
-		zap.Duration("duration", dur), zap.Int("lookups", s.verify.lookups), zap.Int("prompt_errors", s.promptErrors),
-		// Not "caller": zap's source location already takes that key, and a log pipeline keeps one of the two.
-		zap.String(calllog.FieldCallerMasked, calllog.MaskCaller(s.caller)))
+	if ce := s.log.Check(zap.InfoLevel, "ivr: call ended"); ce != nil { // no fields built when info is off
+		ce.Write(zap.String("outcome", s.outcome), zap.String("hung_up_by", by),
+			zap.Duration("duration", dur), zap.Int("lookups", s.verify.lookups), zap.Int("prompt_errors", s.promptErrors),
+			// Not "caller": zap's source location already takes that key, and a log pipeline keeps one of the two.
+			zap.String(calllog.FieldCallerMasked, calllog.MaskCaller(s.caller)))
+	}
 }
 
 // Who ended a call, as the call log's hang-up event says.
