@@ -74,21 +74,36 @@ type lookupAnswer struct {
 
 // lookUp asks the directory while the caller hears "please wait", within the look-up deadline, and takes at least
 // lookup.min_duration whatever the answer: found, unknown number and wrong date must not be told apart by timing.
+// The wait prompt is posted before the look-up starts: it answers the caller's last key, and the query (and the
+// database's own work) would otherwise compete with it for the CPU; the look-up is padded to min_duration anyway.
 func (s *session) lookUp() (jkn.Member, string, error) {
 	v, l := &s.verify, s.flow.Lookup
 	v.lookups++
+	begin := time.Now()
+	wait := l.Wait
+	var first *prompt
+	if len(wait) > 0 {
+		var err error
+		if err = s.drain(); err == nil {
+			first, err = s.startPrompt(wait[0])
+		}
+		if err != nil {
+			return jkn.Member{}, "", err
+		}
+		wait = wait[1:]
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, l.Deadline)
 	defer cancel()
 	done := make(chan lookupAnswer, 1)
-	begin := time.Now()
 	kind, number, birth, now := v.kind, v.number, v.birth, s.app.clock()
 	s.app.live.Add(1)
 	go func() {
 		defer s.app.live.Add(-1)
+		asked := time.Now()
 		m, err := s.app.dir.LookupMember(ctx, kind, number, birth, now)
-		done <- lookupAnswer{member: m, err: err, took: time.Since(begin)}
+		done <- lookupAnswer{member: m, err: err, took: time.Since(asked)}
 	}()
-	a, err := s.awaitLookup(done, cancel)
+	a, err := s.awaitLookup(done, cancel, first, wait)
 	if err != nil {
 		return jkn.Member{}, "", err
 	}
@@ -106,10 +121,11 @@ func (s *session) lookUp() (jkn.Member, string, error) {
 	return a.member, outcome, nil
 }
 
-// awaitLookup says the wait prompt and then waits for the answer, still noticing a hang-up. The directory must
-// honour its context; a grace period after the deadline covers one that does not (its goroutine is then left to
-// finish on its own, and the call goes on as a timeout).
-func (s *session) awaitLookup(done <-chan lookupAnswer, cancel context.CancelFunc) (lookupAnswer, error) {
+// awaitLookup says the wait prompt (first, already posted, then rest) and then waits for the answer, still noticing
+// a hang-up. The directory must honour its context; a grace period after the deadline covers one that does not (its
+// goroutine is then left to finish on its own, and the call goes on as a timeout).
+func (s *session) awaitLookup(done <-chan lookupAnswer, cancel context.CancelFunc, first *prompt,
+	rest []string) (lookupAnswer, error) {
 	abandon := func(err error) (lookupAnswer, error) {
 		cancel()
 		select {
@@ -118,7 +134,12 @@ func (s *session) awaitLookup(done <-chan lookupAnswer, cancel context.CancelFun
 		}
 		return lookupAnswer{}, err
 	}
-	if err := s.say(s.flow.Lookup.Wait); err != nil {
+	if first != nil {
+		if _, err := s.waitPrompt(first, false); err != nil {
+			return abandon(err)
+		}
+	}
+	if err := s.say(rest); err != nil {
 		return abandon(err)
 	}
 	grace := time.NewTimer(s.flow.Lookup.Deadline + s.flow.Playback.Start)

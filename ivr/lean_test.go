@@ -1,8 +1,10 @@
 package ivr
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/vika-jkn/vika/asterisksim"
 	"github.com/vika-jkn/vika/dialplan"
+	"github.com/vika-jkn/vika/jkn"
+	"github.com/vika-jkn/vika/store"
 )
 
 // Issue 18, "make each reply lean": what a call costs in ARI requests, and what a key waits for.
@@ -188,6 +192,71 @@ func TestACallsLogLinesNameTheCallThoughItsFieldsAreEncodedOnlyWhenItLogs(t *tes
 			}
 			if id, _ := ended["call_id"].(string); id == "" {
 				t.Errorf("no call_id in %v", ended)
+			}
+		})
+	}
+}
+
+// askedDirectory answers every look-up "not found" and notes when it was asked.
+type askedDirectory struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (d *askedDirectory) LookupMember(_ context.Context, _ jkn.IDKind, _ string, _, _ time.Time) (jkn.Member, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.at = append(d.at, time.Now())
+	return jkn.Member{}, ErrNotFound
+}
+
+func (d *askedDirectory) asked() []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.at)
+}
+
+func TestThePleaseWaitPromptIsAskedForBeforeTheParticipantIsLookedUp(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, entry, number, birth string
+	}{
+		{"a NIK from a mobile", "165", "3507014501900003", "05011990"},
+		{"a card number from a landline", "021165", "0001234567891", "05011990"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var reqs requestLog
+			dir := &askedDirectory{}
+			h := newHarness(t, harnessConfig{simLog: reqs.logf, dir: func(*store.Store) Directory { return dir }})
+			call := h.dial(t, c.entry)
+			call.hear("main-menu")
+			call.press("1")
+			call.hear("enter-id")
+			call.press(c.number + "#")
+			call.hear("enter-birthdate")
+			call.press(c.birth)
+			call.hear("please-wait", "data-mismatch")
+			call.hangUp()
+			h.settle(t)
+			asked := dir.asked()
+			if len(asked) != 1 {
+				t.Fatalf("looked up %d times, want 1", len(asked))
+			}
+			plays := reqs.find("POST", func(uri string) bool { return strings.Contains(uri, "/play/") })
+			var wait loggedRequest
+			for i, p := range plays { // the Play before the first one posted after the look-up
+				if p.at.After(asked[0]) {
+					break
+				}
+				wait = plays[i]
+			}
+			heard := call.Transcript().HeardIDs()
+			i := slices.Index(heard, "please-wait")
+			if wait.line == "" || i < 0 || !strings.HasSuffix(wait.line, fmt.Sprintf("-%d", i+1)) {
+				t.Errorf("the last Play before the look-up was %q; please-wait is the call's Play %d (heard %v)",
+					wait.line, i+1, heard)
 			}
 		})
 	}
