@@ -261,3 +261,23 @@ func TestThePleaseWaitPromptIsAskedForBeforeTheParticipantIsLookedUp(t *testing.
 		})
 	}
 }
+
+// Under load a Play waits its turn for one of the ARI pool's connections before Asterisk has it. playback.start
+// counts from Asterisk's answer: a Play answered late is not asked about (GET /playbacks) as if it had not started,
+// which at 5,000 calls put a third of the requests in flight in the same queue as the Plays they were checking.
+func TestAPlayAnsweredLateIsNotAskedAboutAsIfItNeverStarted(t *testing.T) {
+	t.Parallel()
+	var reqs requestLog
+	h := newHarness(t, harnessConfig{simLog: reqs.logf, edit: func(f *dialplan.Flow) {
+		f.Playback.Start = 200 * time.Millisecond // real time; the greeting plays 107 ms here
+	}})
+	// Every Play answered 300 ms late, as a Play that waited for a pooled connection is.
+	h.sim.SetRESTFault(asterisksim.MatchRequest("POST", "/channels/*/play/*"), 300*time.Millisecond, 0)
+	call := h.dial(t, "165")
+	call.hear("welcome", "main-menu")
+	call.hangUp()
+	gets := reqs.find("GET", func(uri string) bool { return strings.HasPrefix(uri, "/ari/playbacks/") && strings.HasSuffix(uri, "-1") })
+	if len(gets) > 0 {
+		t.Errorf("the greeting, answered 300 ms after it was posted and heard in full 107 ms later, was asked about %d times", len(gets))
+	}
+}

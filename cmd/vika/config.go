@@ -88,6 +88,8 @@ type SimConfig struct {
 	Speed    float64 `mapstructure:"speed"`
 	// Extensions is the extensions.conf the simulator routes calls with.
 	Extensions string `mapstructure:"extensions"`
+	// SessionLimit is http.conf's sessionlimit: HTTP connections served at once, more closed unanswered.
+	SessionLimit int `mapstructure:"session_limit"`
 }
 
 // ConsoleConfig is the supervisors' console (vika console); see console.go for what each key does.
@@ -127,6 +129,7 @@ func defaults(v *viper.Viper) {
 	v.SetDefault("sim.user", "vika")
 	v.SetDefault("sim.password", "")
 	v.SetDefault("sim.speed", 1.0)
+	v.SetDefault("sim.session_limit", 100) // Asterisk's default; asterisk-conf/http.conf sets 200
 	v.SetDefault("sim.extensions", "asterisk-conf/extensions.conf")
 	v.SetDefault("console.addr", "127.0.0.1:9166")
 	v.SetDefault("console.tls_cert", "")
@@ -252,6 +255,9 @@ func (c *Config) validateSim() error {
 	}
 	if c.Sim.Speed <= 0 || c.Sim.Speed > 1000 {
 		return badKey("sim.speed", "%g is out of range (expected >0 and ≤1000; 1 is real time)", c.Sim.Speed)
+	}
+	if c.Sim.SessionLimit < 1 {
+		return badKey("sim.session_limit", "%d: expected at least 1 (http.conf sessionlimit; Asterisk's default is 100)", c.Sim.SessionLimit)
 	}
 	if _, err := os.Stat(c.Sim.Extensions); err != nil && c.Sim.Extensions != defaultExtensions {
 		return badKey("sim.extensions", "cannot read %q: %v", c.Sim.Extensions, err)

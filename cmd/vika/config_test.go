@@ -89,6 +89,7 @@ func TestValidationOfACommandsSectionsNamesTheMissingKey(t *testing.T) {
 		{"zero connections", func(c *Config) { c.Database.MaxConns = 0 }, NeedDatabase, "database.max_conns"},
 		{"an admin address without port", func(c *Config) { c.Admin.Addr = "localhost" }, NeedAdmin, "admin.addr"},
 		{"a prompt check mode nobody knows", func(c *Config) { c.Prompts.Check = "maybe" }, NeedARI, "prompts.check"},
+		{"a simulator that serves no HTTP session", func(c *Config) { c.Sim.SessionLimit = 0 }, NeedSim, "sim.session_limit"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -171,7 +171,7 @@ func demoARI(a *app, o demoOptions, out io.Writer) (ARIConfig, func(), error) {
 		return ARIConfig{}, nil, err
 	}
 	pw := randomPassword()
-	opts := asterisksim.Options{Speed: o.speed, Users: map[string]string{"vika": pw}}
+	opts := asterisksim.Options{Speed: o.speed, Users: map[string]string{"vika": pw}, SessionLimit: a.cfg.Sim.SessionLimit}
 	cleanup, err := simFiles(a.cfg, &opts)
 	if err != nil {
 		return ARIConfig{}, nil, err

@@ -39,12 +39,14 @@ ARI (POST /ari/channels?endpoint=Local/165@from-mobile&app=yourdriver), routed w
 	f.String("password", "", "ARI password (sim.password; empty generates one)")
 	f.String("speed", "", "1 is real time; 20 plays prompts, DTMF and Wait() 20x faster (sim.speed)")
 	f.String("extensions", "", "extensions.conf to route with (sim.extensions)")
+	f.String("session-limit", "", "HTTP connections served at once, as http.conf's sessionlimit (sim.session_limit, default 100)")
 	f.String("sounds", "", "sounds directory, <dir>/<lang>/vika/*.wav (prompts.dir)")
 	a.bindFlag(f.Lookup("addr"), "sim.addr")
 	a.bindFlag(f.Lookup("user"), "sim.user")
 	a.bindFlag(f.Lookup("password"), "sim.password")
 	a.bindFlag(f.Lookup("speed"), "sim.speed")
 	a.bindFlag(f.Lookup("extensions"), "sim.extensions")
+	a.bindFlag(f.Lookup("session-limit"), "sim.session_limit")
 	a.bindFlag(f.Lookup("sounds"), "prompts.dir")
 	return cmd
 }
@@ -59,9 +61,10 @@ func runSim(ctx context.Context, a *app, out io.Writer) error {
 	}
 	log := a.log.Named("sim")
 	opts := asterisksim.Options{
-		Addr:  c.Addr,
-		Speed: c.Speed,
-		Users: map[string]string{c.User: pw},
+		Addr:         c.Addr,
+		Speed:        c.Speed,
+		Users:        map[string]string{c.User: pw},
+		SessionLimit: c.SessionLimit,
 		// One debug line per request; the check keeps the formatting off the hot path when debug is off.
 		Logf: func(format string, args ...any) {
 			if strings.HasPrefix(format, "HTTP session") { // a session refused over the limit: a warning, as in Asterisk
