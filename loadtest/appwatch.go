@@ -42,6 +42,7 @@ type AppCost struct {
 	// pool's connections (ari.max_conns): when the wait is most of it, the pool, not Asterisk, is the queue.
 	ARIRequestMS          float64 `json:"ari_request_ms"`
 	ARIConnWaitMS         float64 `json:"ari_conn_wait_ms"`
+	ARIConnHoldMS         float64 `json:"ari_conn_hold_ms"` // from getting a connection to the answer's body read
 	PeakActive            float64 `json:"peak_calls_active"`
 	CallsStarted          float64 `json:"calls_started"`
 	GoroutinesIdle        float64 `json:"goroutines_idle"`
@@ -151,6 +152,7 @@ func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 		if n := d(w.last, "vika_ari_requests_total"); n > 0 {
 			c.ARIRequestMS = d(w.last, "vika_ari_request_seconds_total") / n * 1000
 			c.ARIConnWaitMS = d(w.last, "vika_ari_conn_wait_seconds_total") / n * 1000
+			c.ARIConnHoldMS = d(w.last, "vika_ari_conn_hold_seconds_total") / n * 1000
 		}
 	}
 	if _, ok := w.last["vika_ari_requests_total"]; !ok {
@@ -168,7 +170,7 @@ func (w *AppWatch) Finish(ctx context.Context, settle time.Duration) AppCost {
 func (c AppCost) Report(w io.Writer) {
 	fmt.Fprintf(w, "app (its own process, from its /metrics): %.4f CPU-s per call; at %.0f calls in progress: %.1f KiB heap (%.1f KiB at the run's highest heap), %.1f KiB RSS, %.1f goroutines per call; goroutines idle %.0f, after %.0f\n",
 		c.CPUSecondsPerCall, c.PeakActive, c.HeapPerCallKiB, c.HeapPeakPerCallKiB, c.RSSPerCallKiB, c.GoroutinesPerCall, c.GoroutinesIdle, c.GoroutinesAfter)
-	ari := fmt.Sprintf("%.1f ARI requests per call (mean %.1f ms, of which %.1f ms waiting for a pooled connection)", c.ARIRequestsPerCall, c.ARIRequestMS, c.ARIConnWaitMS)
+	ari := fmt.Sprintf("%.1f ARI requests per call (mean %.1f ms, of which %.1f ms waiting for a pooled connection; each held its connection %.1f ms)", c.ARIRequestsPerCall, c.ARIRequestMS, c.ARIConnWaitMS, c.ARIConnHoldMS)
 	if c.ARIRequestsNotCounted {
 		ari = "ARI requests not exported by this serve"
 	}

@@ -19,6 +19,10 @@ import (
 type ariPoolStats struct {
 	requests, failed atomic.Int64
 	waitNs, totalNs  atomic.Int64
+	// holdNs is how long requests held their connection: from getting it to their response body being closed.
+	// It is what the pool's capacity is made of (ari.max_conns over the hold is the most requests a second it
+	// serves), and it is longer than the time to Asterisk's answer by the time the app takes to read the body.
+	holdNs atomic.Int64
 }
 
 var ariStats ariPoolStats
@@ -73,7 +77,11 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
 		resp.Body = &cancelOnCloseRW{ReadWriteCloser: rwc, cancel: cancel}
 	} else {
-		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		gotAt := start.Add(time.Duration(wait))
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() {
+			ariStats.holdNs.Add(int64(time.Since(gotAt)))
+			cancel()
+		}}
 	}
 	return resp, nil
 }
@@ -123,6 +131,8 @@ func ariPoolCollectors() []prometheus.Collector {
 			Help: "Time ARI REST requests took, in all."}, func() float64 { return time.Duration(ariStats.totalNs.Load()).Seconds() }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_conn_wait_seconds_total",
 			Help: "Time ARI REST requests waited for a free pooled connection (ari.max_conns), in all."}, func() float64 { return time.Duration(ariStats.waitNs.Load()).Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_ari_conn_hold_seconds_total",
+			Help: "Time ARI REST requests held their pooled connection (from getting it to their answer's body being read), in all."}, func() float64 { return time.Duration(ariStats.holdNs.Load()).Seconds() }),
 	}
 }
 
