@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -75,11 +76,12 @@ func VerifyPassword(encoded, password string) bool {
 }
 
 // dummyHash is checked against when the user does not exist, so that an unknown name takes as long to refuse as a
-// wrong password and sign-in timing does not tell which names exist.
-var dummyHash = func() string {
+// wrong password and sign-in timing does not tell which names exist. It is made at the first sign-in, not when the
+// package loads: every vika command links the console, and argon2id takes 19 MiB and a few ms at each start.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not a password anyone has")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})

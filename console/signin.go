@@ -52,7 +52,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	hash := u.PasswordHash
 	if err != nil {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	ok := VerifyPassword(hash, password) && err == nil && !u.Disabled()
 	if !ok {
