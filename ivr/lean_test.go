@@ -276,7 +276,9 @@ func TestAPlayAnsweredLateIsNotAskedAboutAsIfItNeverStarted(t *testing.T) {
 	call := h.dial(t, "165")
 	call.hear("welcome", "main-menu")
 	call.hangUp()
-	gets := reqs.find("GET", func(uri string) bool { return strings.HasPrefix(uri, "/ari/playbacks/") && strings.HasSuffix(uri, "-1") })
+	gets := reqs.find("GET", func(uri string) bool {
+		return strings.HasPrefix(uri, "/ari/playbacks/") && strings.HasSuffix(uri, "-1")
+	})
 	if len(gets) > 0 {
 		t.Errorf("the greeting, answered 300 ms after it was posted and heard in full 107 ms later, was asked about %d times", len(gets))
 	}
