@@ -71,6 +71,7 @@ func TestValidationOfACommandsSectionsNamesTheMissingKey(t *testing.T) {
 			Log:      LogConfig{Level: "info", Format: "json"},
 			Flow:     FlowConfig{Timezone: "Asia/Jakarta"},
 			Prompts:  PromptsConfig{Check: "enforce"},
+			Sim:      SimConfig{Addr: "127.0.0.1:8088", User: "vika", Speed: 1, Extensions: defaultExtensions, SessionLimit: 100},
 		}
 	}
 	cases := []struct {
