@@ -167,7 +167,7 @@ func (a *App) route(ctx context.Context, e ari.Event) {
 	s := a.sessions[id]
 	a.mu.Unlock()
 	if s != nil {
-		s.mb.put(e)
+		s.mb.Put(e)
 	}
 }
 

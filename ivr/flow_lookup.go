@@ -150,7 +150,7 @@ func (s *session) awaitLookup(done <-chan lookupAnswer, cancel context.CancelFun
 			return a, nil
 		case <-grace.C:
 			return lookupAnswer{err: context.DeadlineExceeded, took: s.flow.Lookup.Deadline}, nil
-		case <-s.mb.ready:
+		case <-s.mb.Ready():
 			if err := s.drain(); err != nil {
 				return abandon(err)
 			}

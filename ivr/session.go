@@ -10,6 +10,7 @@ import (
 	"github.com/CyCoreSystems/ari/v5"
 	"go.uber.org/zap"
 
+	"github.com/vika-jkn/vika/arievents"
 	"github.com/vika-jkn/vika/calllog"
 	"github.com/vika-jkn/vika/dialplan"
 )
@@ -21,7 +22,7 @@ type session struct {
 	app  *App
 	flow *dialplan.Flow
 	ch   *ari.ChannelHandle
-	mb   *mailbox
+	mb   *arievents.Mailbox
 	ctx  context.Context
 	stop context.CancelFunc // ends the call from outside (App.Drain's deadline); set before run starts
 	// sendingAway marks a session that only sends its channel to the fallback (a call refused while draining, found
@@ -80,7 +81,7 @@ func newSession(a *App, ch *ari.ChannelHandle, e *ari.StasisStart) *session {
 	}
 	entry, name, known := a.flow.Entry(arg)
 	s := &session{
-		app: a, flow: a.flow, ch: ch, mb: newMailbox(),
+		app: a, flow: a.flow, ch: ch, mb: arievents.NewMailbox(),
 		channelID: e.Channel.ID, entryName: name, entry: entry, caller: e.Channel.Caller.GetNumber(),
 		began: time.Now(), playbacks: map[string]*prompt{}, outcome: OutcomeAbandoned,
 	}
@@ -136,7 +137,7 @@ func (s *session) wait(deadline time.Time) (ari.Event, error) {
 		if s.over() {
 			return nil, errHangup
 		}
-		if e := s.mb.take(); e != nil {
+		if e := s.mb.Take(); e != nil {
 			return e, s.observe(e)
 		}
 		t := s.timer(time.Until(deadline))
@@ -146,7 +147,7 @@ func (s *session) wait(deadline time.Time) (ari.Event, error) {
 			return nil, errShutdown
 		case <-t.C:
 			return nil, errTimeout
-		case <-s.mb.ready:
+		case <-s.mb.Ready():
 			t.Stop()
 		}
 	}
@@ -170,7 +171,7 @@ func (s *session) drain() error {
 		if s.over() {
 			return errHangup
 		}
-		e := s.mb.take()
+		e := s.mb.Take()
 		if e == nil {
 			return nil
 		}

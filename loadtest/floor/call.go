@@ -10,6 +10,8 @@ import (
 	"github.com/CyCoreSystems/ari/v5"
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/arievents"
 )
 
 // Timing, in real time (prompts are as long as Asterisk plays them; these bound the caller's silences).
@@ -69,7 +71,7 @@ type call struct {
 	ctx context.Context
 	id  string
 	ch  *ari.ChannelHandle
-	mb  *mailbox
+	mb  *arievents.Mailbox
 
 	keys      []byte    // type-ahead: keys received and not yet taken
 	swallow   time.Time // a # arriving before then follows an entry that ended by its length: dropped
@@ -252,7 +254,7 @@ func (c *call) lookUp(number, birth string) (string, error) {
 		select {
 		case a = <-done:
 			got = true
-		case <-c.mb.ready:
+		case <-c.mb.Ready():
 			if err := c.drain(); err != nil {
 				return "", err
 			}
@@ -408,7 +410,7 @@ func (c *call) digits(max int) (string, error) {
 // when Run's context ends.
 func (c *call) wait(deadline time.Time) (ari.Event, error) {
 	for {
-		if e := c.mb.take(); e != nil {
+		if e := c.mb.Take(); e != nil {
 			return e, c.observe(e)
 		}
 		t := time.NewTimer(time.Until(deadline))
@@ -418,7 +420,7 @@ func (c *call) wait(deadline time.Time) (ari.Event, error) {
 			return nil, errStop
 		case <-t.C:
 			return nil, errTimeout
-		case <-c.mb.ready:
+		case <-c.mb.Ready():
 			t.Stop()
 		}
 	}
@@ -426,7 +428,7 @@ func (c *call) wait(deadline time.Time) (ari.Event, error) {
 
 // drain observes the events already queued, without waiting.
 func (c *call) drain() error {
-	for e := c.mb.take(); e != nil; e = c.mb.take() {
+	for e := c.mb.Take(); e != nil; e = c.mb.Take() {
 		if err := c.observe(e); err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"github.com/CyCoreSystems/ari/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
+
+	"github.com/vika-jkn/vika/arievents"
 )
 
 // Options configure Run. The zero value is ready to use.
@@ -109,13 +111,13 @@ func (r *runner) route(ctx context.Context, app string, e ari.Event) {
 	c := r.calls[id]
 	r.mu.Unlock()
 	if c != nil {
-		c.mb.put(e)
+		c.mb.Put(e)
 	}
 }
 
 func (r *runner) start(ctx context.Context, e *ari.StasisStart) {
 	id := e.Channel.ID
-	c := &call{r: r, ctx: ctx, id: id, ch: r.client.Channel().Get(e.Key(ari.ChannelKey, id)), mb: newMailbox()}
+	c := &call{r: r, ctx: ctx, id: id, ch: r.client.Channel().Get(e.Key(ari.ChannelKey, id)), mb: arievents.NewMailbox()}
 	r.mu.Lock()
 	if r.calls[id] != nil {
 		r.mu.Unlock()
@@ -131,42 +133,4 @@ func (r *runner) start(ctx context.Context, e *ari.StasisStart) {
 		delete(r.calls, id)
 		r.mu.Unlock()
 	}()
-}
-
-// mailbox is a call's queue of events: the dispatcher puts without ever blocking, the call takes at its own pace.
-type mailbox struct {
-	mu     sync.Mutex
-	events []ari.Event
-	ready  chan struct{} // holds one token while events is not empty
-}
-
-func newMailbox() *mailbox { return &mailbox{ready: make(chan struct{}, 1)} }
-
-func (m *mailbox) put(e ari.Event) {
-	m.mu.Lock()
-	m.events = append(m.events, e)
-	m.mu.Unlock()
-	select {
-	case m.ready <- struct{}{}:
-	default:
-	}
-}
-
-// take returns the oldest event, or nil when there is none.
-func (m *mailbox) take() ari.Event {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.events) == 0 {
-		return nil
-	}
-	e := m.events[0]
-	m.events[0] = nil
-	m.events = m.events[1:]
-	if len(m.events) > 0 {
-		select {
-		case m.ready <- struct{}{}:
-		default:
-		}
-	}
-	return e
 }
