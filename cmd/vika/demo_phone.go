@@ -82,14 +82,20 @@ func (t *terminalPhone) runScript(ctx context.Context, script string, speed floa
 	// its whole timeout for a key the script does not have), and only then put the phone down. A fixed wait scaled
 	// by --speed hung up in the look-up after please-wait: the demo does not know an attached server's speed, and
 	// the look-up and Asterisk's answers take real time whatever the speed.
+	// It reads the transcript rather than WaitPrompt: show, on its own goroutine, takes every prompt from the same
+	// call with WaitAnyPrompt, and a prompt taken there is not seen here (the no-input was missed, and the call
+	// went on to the IVR's goodbye).
 	lastKey := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, scriptListenLimit)
 	defer cancel()
-	for {
-		h, err := call.WaitPrompt(wctx, "no-input")
-		if err != nil || h.Start.After(lastKey) {
-			break
+	for !heardAfter(call.Transcript(), "no-input", lastKey) {
+		select {
+		case <-call.Done():
+		case <-wctx.Done():
+		case <-time.After(20 * time.Millisecond):
+			continue
 		}
+		break
 	}
 	select {
 	case <-call.Done():
@@ -188,6 +194,16 @@ func (t *terminalPhone) show(ctx context.Context, call *phone.Call) <-chan struc
 		}
 	}()
 	return done
+}
+
+// heardAfter says whether prompt id started on the line after t.
+func heardAfter(tr phone.Transcript, id string, t time.Time) bool {
+	for _, h := range tr.Heard {
+		if h.PromptID == id && h.Start.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func hangupText(tr phone.Transcript) string {
