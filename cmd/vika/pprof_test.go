@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 )
 
 func TestTheProfilerIsOnTheAdminAddressOnlyWhenAdminPprofIsTrue(t *testing.T) {
+	t.Cleanup(func() { runtime.SetBlockProfileRate(0); runtime.SetMutexProfileFraction(0) })
 	cases := []struct {
 		name    string
 		enabled bool
@@ -22,6 +24,8 @@ func TestTheProfilerIsOnTheAdminAddressOnlyWhenAdminPprofIsTrue(t *testing.T) {
 		{"on: the index", true, "/debug/pprof/", http.StatusOK},
 		{"on: a heap profile", true, "/debug/pprof/heap", http.StatusOK},
 		{"on: the command line", true, "/debug/pprof/cmdline", http.StatusOK},
+		{"on: where goroutines block", true, "/debug/pprof/block", http.StatusOK},
+		{"on: mutex contention", true, "/debug/pprof/mutex", http.StatusOK},
 		{"on: metrics still served", true, "/metrics", http.StatusOK},
 	}
 	for _, c := range cases {
@@ -34,6 +38,14 @@ func TestTheProfilerIsOnTheAdminAddressOnlyWhenAdminPprofIsTrue(t *testing.T) {
 				t.Fatalf("GET %s: %d, want %d", c.path, rec.Code, c.want)
 			}
 		})
+	}
+}
+
+func TestWithTheProfilerOnBlockingAndMutexContentionAreSampled(t *testing.T) {
+	t.Cleanup(func() { runtime.SetBlockProfileRate(0); runtime.SetMutexProfileFraction(0) })
+	mountPprof(true, admin.NewHandler())
+	if got := runtime.SetMutexProfileFraction(-1); got != mutexFraction {
+		t.Errorf("mutex profile fraction %d, want %d: /debug/pprof/mutex would be empty", got, mutexFraction)
 	}
 }
 
