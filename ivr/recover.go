@@ -14,8 +14,10 @@ const OutcomeRecovered = "recovered"
 
 // recoveryGrace is how long Run routes the events already queued before it judges which of the app's channels are
 // stranded: a call that entered Stasis just before Run started has its StasisStart in the queue, and must be
-// served, not sent away.
-const recoveryGrace = 500 * time.Millisecond
+// served, not sent away. On two busy cores an event takes hundreds of milliseconds through the WebSocket and the
+// bus (see eventGrace); with 500 ms, a caller who dialled as serve came up was once judged stranded in CI and sent
+// to the fallback. A caller really stranded by a crash waits these 2 s more, after the restart they waited through.
+const recoveryGrace = 2 * time.Second
 
 // recoverStranded finds the channels Asterisk still holds in this app that no session of this process runs, and
 // sends each to the fallback context. Asterisk keeps a channel in Stasis when the app's WebSocket goes away; it
