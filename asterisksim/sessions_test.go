@@ -66,7 +66,9 @@ func TestSessionsOverTheLimitAreClosedUnansweredAsAsteriskDoes(t *testing.T) {
 	}
 	// The fourth gets no answer at all: the connection closes before a byte (Asterisk 22.10.1 on the lab node,
 	// sessionlimit=3: "HTTP session count exceeded 3 sessions.", the client reads EOF).
-	if code, err := openSession(t, sim).info(sim); !errors.Is(err, io.EOF) && !isReset(err) {
+	// Read as EOF, or as an unexpected EOF when the close races the request's write (seen in CI): either way no
+	// byte of an answer.
+	if code, err := openSession(t, sim).info(sim); code != 0 || (!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !isReset(err)) {
 		t.Fatalf("session over the limit: %d, %v; want the connection closed unanswered", code, err)
 	}
 	if code, err := open[0].info(sim); err != nil || code != http.StatusOK {
