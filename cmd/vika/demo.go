@@ -188,15 +188,20 @@ func demoARI(a *app, o demoOptions, out io.Writer) (ARIConfig, func(), error) {
 
 // connectPhone waits for the app to take calls (or fail) before connecting the terminal's phone.
 func connectPhone(ctx context.Context, ac ARIConfig, served <-chan error) (*phone.Phone, error) {
+	// The callers' REST requests on a bounded pool too (aripool.go): with the app's ari.max_conns (50) and the two
+	// WebSockets they stay under Asterisk's default sessionlimit of 100, which the simulator enforces.
+	return connectPhoneAs(ctx, ac, served, phone.Options{App: "demo-phone", HTTPClient: ariHTTPClient(phoneARIConns, 0)})
+}
+
+// connectPhoneAs connects a phone with opts on ac's server once ac.App has registered there (or fails when the app
+// ended first). A bill readout in real time runs past the phone's default 30 s wait for the next prompt; a load
+// test's call has its own deadline, which bounds every wait sooner.
+func connectPhoneAs(ctx context.Context, ac ARIConfig, served <-chan error, opts phone.Options) (*phone.Phone, error) {
 	if err := awaitApp(ctx, ac, served); err != nil {
 		return nil, err
 	}
-	// The callers' REST requests on a bounded pool too (aripool.go): with the app's ari.max_conns (50) and the two
-	// WebSockets they stay under Asterisk's default sessionlimit of 100, which the simulator enforces.
-	// A bill readout in real time runs past the phone's default 30 s wait for the next prompt; a load test's call
-	// has its own deadline, which bounds every wait sooner.
-	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "demo-phone",
-		HTTPClient: ariHTTPClient(phoneARIConns, 0), Timeout: 3 * time.Minute})
+	opts.URL, opts.User, opts.Password, opts.Timeout = ac.URL, ac.User, ac.Password, 3*time.Minute
+	return phone.Connect(ctx, opts)
 }
 
 // awaitApp waits until ac.App has its events WebSocket on the ARI server, or the app ended first.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"syscall"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vika-jkn/vika/asterisksim/phone"
-	"github.com/vika-jkn/vika/ivr"
 	"github.com/vika-jkn/vika/loadtest"
 	"github.com/vika-jkn/vika/loadtest/floor"
 	"github.com/vika-jkn/vika/store"
@@ -51,7 +49,8 @@ func runFloor(ctx context.Context, a *app, ac ARIConfig, o loadOptions, run load
 	}
 	callers := ariHTTPClient(phoneARIConns, 0)
 	defer callers.CloseIdleConnections() // before the app's run, under the same session limit
-	ph, err := connectFloorCallers(fctx, fac, ended, callers, map[string]string{"165": "vika-floor", "021165": "vika-floor"})
+	ph, err := connectPhoneAs(fctx, fac, ended, phone.Options{App: "floor-phone", HTTPClient: callers,
+		Contexts: map[string]string{"165": "vika-floor", "021165": "vika-floor"}})
 	if err != nil {
 		return nil, err
 	}
@@ -77,14 +76,13 @@ func isTerminated(err error) bool {
 
 // serveFloor is the floor attached to ARI as vika-floor until ctx ends.
 func serveFloor(ctx context.Context, a *app, ac ARIConfig) error {
-	hc := ariHTTPClient(ac.MaxConns, ivr.DefaultRequestTimeout)
-	defer hc.CloseIdleConnections() // the app's run comes next, under the same session limit
-	client, closeEvents, err := connectARIWith(ctx, ac, floorApp, 10*time.Second, hc)
+	client, closeEvents, err := connectARI(ctx, ac, floorApp, 10*time.Second)
 	if err != nil {
 		return err
 	}
-	// As serve does: the event WebSocket closed for good, and not client.Close, which races with the native
-	// client's own listener (ari/v5 v5.3.1, seen with -race).
+	// As serve does: the event WebSocket closed for good and the pool's connections given back (the app's run comes
+	// next, under the same session limit), and not client.Close, which races with the native client's own listener
+	// (ari/v5 v5.3.1, seen with -race).
 	defer closeEvents()
 	st, err := store.Open(ctx, poolURL(a.cfg.Database))
 	if err != nil {
@@ -119,13 +117,4 @@ func newFloorCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&ariURL, "ari-url", "", "the ARI server (default ari.url)")
 	return cmd
-}
-
-// connectFloorCallers connects a phone, once app has registered, that dials each number in the given contexts.
-func connectFloorCallers(ctx context.Context, ac ARIConfig, served <-chan error, hc *http.Client, contexts map[string]string) (*phone.Phone, error) {
-	if err := awaitApp(ctx, ac, served); err != nil {
-		return nil, err
-	}
-	return phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "floor-phone",
-		HTTPClient: hc, Timeout: 3 * time.Minute, Contexts: contexts})
 }

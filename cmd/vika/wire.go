@@ -35,14 +35,10 @@ func loadFlow(c Config) (*dialplan.Flow, error) {
 
 // connectARI connects to an ARI server (Asterisk or the simulator) as app, failing within the deadline with a message
 // that says what to fix, where the client library alone would retry forever. closeEvents closes the client's event
-// WebSocket for good (eventSocket): the last step of a shutdown.
+// WebSocket for good (eventSocket), and gives back the REST pool's idle connections, which Asterisk counts against
+// its sessionlimit until they close (a client done with a node must not hold them for ari.idle_timeout).
 func connectARI(ctx context.Context, c ARIConfig, app string, deadline time.Duration) (cl ari.Client, closeEvents func(), err error) {
-	return connectARIWith(ctx, c, app, deadline, ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout))
-}
-
-// connectARIWith is connectARI with the REST requests on hc, for a client that must close its pooled connections
-// when it is done (vika loadtest's floor, before the app's run on the same Asterisk and its session limit).
-func connectARIWith(ctx context.Context, c ARIConfig, app string, deadline time.Duration, hc *http.Client) (cl ari.Client, closeEvents func(), err error) {
+	hc := ariHTTPClient(c.MaxConns, ivr.DefaultRequestTimeout)
 	opts := &native.Options{
 		Application:  app,
 		URL:          c.URL,
@@ -74,7 +70,7 @@ func connectARIWith(ctx context.Context, c ARIConfig, app string, deadline time.
 		if r.err != nil {
 			return nil, nil, fmt.Errorf("connect to ARI at %s as app %q: %w", c.URL, app, r.err)
 		}
-		return r.cl, sock.close, nil
+		return r.cl, func() { sock.close(); hc.CloseIdleConnections() }, nil
 	case <-ctx.Done():
 		// The dial goroutine ends once its own retry notices the cancelled client.
 		go func() {
