@@ -37,32 +37,29 @@ type step struct {
 	hangup bool   // hang up once wait started: mid-prompt
 }
 
-// Scenario is one kind of caller.
-type Scenario struct {
-	Name  string
-	steps func(id Identity) []step
-}
+// scenario is one kind of caller: the steps it takes for the participant it keys in.
+type scenario func(id Identity) []step
 
 // The scenarios are what callers of 165 do: the two services by either number (a card number is 13 digits and
 // needs #, a NIK ends by itself at 16), a wrong key first, everything keyed ahead while the menu plays, hanging
 // up in the middle of a prompt, and asking for an agent. Each ends by hanging up (or being transferred).
-var scenarios = map[string]Scenario{
-	"status-nik":  {"status-nik", func(id Identity) []step { return lookup("1", id.NIK, id) }},
-	"status-card": {"status-card", func(id Identity) []step { return lookup("1", id.Card+"#", id) }},
-	"bill-nik":    {"bill-nik", func(id Identity) []step { return lookup("2", id.NIK, id) }},
-	"bill-card":   {"bill-card", func(id Identity) []step { return lookup("2", id.Card+"#", id) }},
-	"wrong-key": {"wrong-key", func(id Identity) []step {
+var scenarios = map[string]scenario{
+	"status-nik":  func(id Identity) []step { return lookup("1", id.NIK, id) },
+	"status-card": func(id Identity) []step { return lookup("1", id.Card+"#", id) },
+	"bill-nik":    func(id Identity) []step { return lookup("2", id.NIK, id) },
+	"bill-card":   func(id Identity) []step { return lookup("2", id.Card+"#", id) },
+	"wrong-key": func(id Identity) []step {
 		return append([]step{{wait: "main-menu", keys: "7"}, {wait: "invalid-key"}}, lookup("1", id.NIK, id)...)
-	}},
-	"type-ahead": {"type-ahead", func(id Identity) []step {
+	},
+	"type-ahead": func(id Identity) []step {
 		return []step{{wait: "main-menu", keys: "1" + id.NIK}, {wait: "enter-birthdate", keys: ddmmyyyy(id)}, {wait: "after-readout-menu"}}
-	}},
-	"hangup-mid-prompt": {"hangup-mid-prompt", func(Identity) []step {
+	},
+	"hangup-mid-prompt": func(Identity) []step {
 		return []step{{wait: "main-menu", keys: "2"}, {wait: "enter-id", hangup: true}}
-	}},
-	"agent": {"agent", func(Identity) []step {
+	},
+	"agent": func(Identity) []step {
 		return []step{{wait: "main-menu", keys: "0"}, {wait: "transfer-agent", hangup: true}}
-	}},
+	},
 }
 
 func lookup(service, number string, id Identity) []step {
@@ -120,15 +117,16 @@ func ScenarioNames() []string {
 	return out
 }
 
-func (m Mix) pick(r *rand.Rand) Scenario {
+// pick draws a scenario's name by weight.
+func (m Mix) pick(r *rand.Rand) string {
 	n := r.IntN(m.total)
 	for i, w := range m.weights {
 		if n < w {
-			return scenarios[m.names[i]]
+			return m.names[i]
 		}
 		n -= w
 	}
-	return scenarios[m.names[len(m.names)-1]]
+	return m.names[len(m.names)-1]
 }
 
 // String is the mix as ParseMix reads it.

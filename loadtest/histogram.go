@@ -69,11 +69,11 @@ func WriteHistogram(path, title string, series ...Series) error {
 			x := x0 + b*barW + i*w
 			draw.Draw(img, image.Rect(x, y0-h, x+w-1, y0), &image.Uniform{c}, image.Point{}, draw.Src)
 		}
+		sorted := slices.Sorted(slices.Values(s.D))
 		for _, p := range []int{50, 99} {
-			if len(s.D) == 0 {
+			if len(sorted) == 0 {
 				continue
 			}
-			sorted := slices.Sorted(slices.Values(s.D))
 			d := sorted[rank(len(sorted), p)]
 			x := x0 + int(position(d)*float64(plotW))
 			vline(img, x, y0-plotH, y0, c)

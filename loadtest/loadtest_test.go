@@ -40,7 +40,7 @@ func TestTheDefaultMixPlacesEveryKindOfCallerInItsShare(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i := range 10000 {
-		seen[m.pick(newRand(1, uint64(i))).Name]++
+		seen[m.pick(newRand(1, uint64(i)))]++
 	}
 	for i, name := range m.names {
 		share := float64(seen[name]) / 10000 * 100

@@ -140,14 +140,17 @@ func Percentiles(d []time.Duration) map[string]float64 {
 
 func rank(n, p int) int { return min(max((n*p+99)/100-1, 0), n-1) }
 
-// Pct is the p-th percentile of d as a duration string ("-" when there is none).
-func Pct(d []time.Duration, p int) string {
-	if len(d) == 0 {
-		return "-"
+// pcts gives d's percentiles ps as duration strings ("-" when d is empty), sorting d once.
+func pcts(d []time.Duration, ps ...int) []any {
+	out := make([]any, len(ps))
+	s := slices.Sorted(slices.Values(d))
+	for i, p := range ps {
+		out[i] = "-"
+		if len(s) > 0 {
+			out[i] = s[rank(len(s), p)].Round(100 * time.Microsecond).String()
+		}
 	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[rank(len(s), p)].Round(100 * time.Microsecond).String()
+	return out
 }
 
 // Report prints the results: calls, latencies, failures by reason (the app's, then the tool's), and the callers.
@@ -161,12 +164,12 @@ func (r *Results) Report(w io.Writer, headline string) {
 		name string
 		d    []time.Duration
 	}{{"answer", r.Answer}, {"key response", r.KeyResponse}, {"whole call", r.Call}} {
-		fmt.Fprintf(w, "%-14s %8s %8s %8s %8s %8s %6d\n", row.name, Pct(row.d, 50), Pct(row.d, 90), Pct(row.d, 95), Pct(row.d, 99), Pct(row.d, 100), len(row.d))
+		fmt.Fprintf(w, "%-14s %8s %8s %8s %8s %8s %6d\n", append(append([]any{row.name}, pcts(row.d, 50, 90, 95, 99, 100)...), len(row.d))...)
 	}
 	// Which reply was slow: the menu key answered by enter-id, the birth date by please-wait (the look-up), …
 	for _, next := range slices.Sorted(maps.Keys(r.ByNextPrompt)) {
 		if d := r.ByNextPrompt[next]; len(d) >= max(10, len(r.KeyResponse)/50) {
-			fmt.Fprintf(w, "  key → %-18s %8s %8s %8s %8s %8s %6d\n", next, Pct(d, 50), Pct(d, 90), Pct(d, 95), Pct(d, 99), Pct(d, 100), len(d))
+			fmt.Fprintf(w, "  key → %-18s %8s %8s %8s %8s %8s %6d\n", append(append([]any{next}, pcts(d, 50, 90, 95, 99, 100)...), len(d))...)
 		}
 	}
 	for _, f := range []struct {

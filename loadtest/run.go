@@ -87,10 +87,10 @@ type outcome struct {
 // oneCall is one caller from the mix: dial, the scenario's steps, hang up.
 func oneCall(ctx context.Context, dial Dialer, i int, ids []Identity, o Options) (out outcome) {
 	rng := newRand(o.Seed, uint64(i))
-	sc := o.Mix.pick(rng)
+	name := o.Mix.pick(rng)
 	id := ids[rng.IntN(len(ids))]
 	entry := []string{"165", "021165"}[i%2]
-	out.scenario = sc.Name
+	out.scenario = name
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(float64(3*time.Minute)/o.Speed)+10*time.Second)
 	defer cancel()
 	call, err := dial(ctx, entry, fmt.Sprintf("0812%08d", i))
@@ -99,7 +99,7 @@ func oneCall(ctx context.Context, dial Dialer, i int, ids []Identity, o Options)
 		return out
 	}
 	defer func() { out.t = call.Transcript() }()
-	for _, st := range sc.steps(id) {
+	for _, st := range scenarios[name](id) {
 		if st.wait != "" {
 			if err := waitFor(ctx, call, st.wait); err != nil {
 				_ = call.Hangup(context.Background())

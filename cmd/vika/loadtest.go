@@ -183,7 +183,7 @@ func runLoadtest(ctx context.Context, a *app, o loadOptions, out io.Writer) erro
 		fmt.Fprintln(out, "the app:")
 	}
 	res.Report(out, o.transport())
-	peak.report(out, o, res)
+	peak.report(out, o)
 	var cost *loadtest.AppCost
 	if watch != nil {
 		c := watch.Finish(ctx, 3*time.Second)
@@ -307,7 +307,7 @@ func sampleMemory() *memSampler {
 
 func (m *memSampler) stop() *memSampler { close(m.done); m.wg.Wait(); return m }
 
-func (m *memSampler) report(w io.Writer, o loadOptions, _ *loadtest.Results) {
+func (m *memSampler) report(w io.Writer, o loadOptions) {
 	perCall := float64(0)
 	if m.peak > m.before {
 		perCall = float64(m.peak-m.before) / float64(o.concurrency) / 1024
