@@ -31,34 +31,9 @@ func TestABurstOfCallsIsServedWithinAsterisksHTTPSessionLimit(t *testing.T) {
 	)
 	dbURL := storetest.NewEmptyDB(t)
 	samples := seedSamples(t, dbURL, 200)
-	pw := "pw-" + t.Name()
-	sim := asterisksim.Start(t, asterisksim.Options{
-		Extensions:   "../../asterisk-conf/extensions.conf",
-		Sounds:       soundsWithout(t),
-		Speed:        20,
-		Users:        map[string]string{"vika": pw},
-		SessionLimit: limit,
-	})
-	ac := ARIConfig{URL: sim.URL(), User: "vika", Password: pw, App: "vika", MaxConns: appConns}
-	a := testApp(t, dbURL)
-	a.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve ended with %v", err)
-		}
-	}()
 	// The callers' own ARI client: 3 REST + 1 WebSocket. With the app's 13, net/http's 2 idle (probe, prompt check,
 	// registration polls), that is 19 of 24: the rest is room for a connection closed but not yet seen closed.
-	callers := ariHTTPClient(3, 0)
-	defer callers.CloseIdleConnections()
-	ph := connectCallers(t, ctx, ac, served, callers)
-	defer ph.Close()
+	sim, ctx, ph := sessionLimitRig(t, dbURL, limit, appConns, 3, 3*time.Minute)
 
 	ids := make([]loadtest.Identity, len(samples))
 	for i, x := range samples {
@@ -107,23 +82,42 @@ func seedSamples(t *testing.T, dbURL string, n int) []store.Sample {
 	return rep.Samples
 }
 
-// connectCallers waits for the app to register, then connects the callers' phone on hc.
-func connectCallers(t *testing.T, ctx context.Context, ac ARIConfig, served <-chan error, hc *http.Client) *phone.Phone {
+// sessionLimitRig starts a simulated Asterisk at speed 20 serving at most limit HTTP sessions, vika serve on it with
+// ari.max_conns appConns (its log at warn in the test's), and the callers' phone on a pool of callerConns; all stop
+// when the test ends, and serve must stop cleanly.
+func sessionLimitRig(t *testing.T, dbURL string, limit, appConns, callerConns int, timeout time.Duration) (*asterisksim.Server, context.Context, *phone.Phone) {
 	t.Helper()
-	for !appRegistered(ctx, ac) {
+	pw := "pw-" + t.Name()
+	sim := asterisksim.Start(t, asterisksim.Options{
+		Extensions:   "../../asterisk-conf/extensions.conf",
+		Sounds:       soundsWithout(t),
+		Speed:        20,
+		Users:        map[string]string{"vika": pw},
+		SessionLimit: limit,
+	})
+	ac := ARIConfig{URL: sim.URL(), User: "vika", Password: pw, App: "vika", MaxConns: appConns}
+	a := testApp(t, dbURL)
+	a.log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	served := make(chan error, 1)
+	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
+	t.Cleanup(func() {
+		cancel()
 		select {
 		case err := <-served:
-			t.Fatalf("the app did not start: %v", err)
-		case <-ctx.Done():
-			t.Fatal("the app did not register in time")
-		case <-time.After(100 * time.Millisecond):
+			if err != nil {
+				t.Errorf("serve ended with %v", err)
+			}
+		case <-time.After(30 * time.Second): // or it ended before the phone connected, which said why
 		}
-	}
-	ph, err := phone.Connect(ctx, phone.Options{URL: ac.URL, User: ac.User, Password: ac.Password, App: "callers", HTTPClient: hc})
+	})
+	callers := ariHTTPClient(callerConns, 0)
+	ph, err := connectPhoneAs(ctx, ac, served, phone.Options{App: "callers", HTTPClient: callers})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the callers' phone: %v", err)
 	}
-	return ph
+	t.Cleanup(func() { ph.Close(); callers.CloseIdleConnections() })
+	return sim, ctx, ph
 }
 
 // When Asterisk is slow, a request the call stops waiting for (past its 2 s deadline) is still being served there,
@@ -139,31 +133,7 @@ func TestRequestsAsteriskIsSlowToAnswerDoNotPileSessionsUpPastItsLimit(t *testin
 	)
 	dbURL := storetest.NewEmptyDB(t)
 	seedSamples(t, dbURL, 200)
-	pw := "pw-" + t.Name()
-	sim := asterisksim.Start(t, asterisksim.Options{
-		Extensions:   "../../asterisk-conf/extensions.conf",
-		Sounds:       soundsWithout(t),
-		Speed:        20,
-		Users:        map[string]string{"vika": pw},
-		SessionLimit: limit,
-	})
-	ac := ARIConfig{URL: sim.URL(), User: "vika", Password: pw, App: "vika", MaxConns: appConns}
-	a := testApp(t, dbURL)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- runServe(ctx, a, ac, 10*time.Second) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve ended with %v", err)
-		}
-	}()
-	callers := ariHTTPClient(1, 0)
-	defer callers.CloseIdleConnections()
-	ph := connectCallers(t, ctx, ac, served, callers)
-	defer ph.Close()
+	sim, ctx, ph := sessionLimitRig(t, dbURL, limit, appConns, 1, 2*time.Minute)
 
 	// Every prompt takes Asterisk 3 s to start: each call's welcome outlives the app's 2 s deadline.
 	clear := sim.SetRESTFault(func(method, path string) bool {
