@@ -233,6 +233,9 @@ func TestASupervisorFindsACallByNIKInTheBrowserAndHearsIt(t *testing.T) {
 	run("find the call by NIK and open it",
 		chromedp.Navigate(base+"/calls"), chromedp.WaitVisible(css(`input[name=number]`)),
 		chromedp.SendKeys(css(`input[name=number]`), sample.NIK), chromedp.Submit(css(`input[name=number]`)),
+		// The unfiltered list already shows the call: wait for the filtered page's chip, or the page may be
+		// replaced by the search's answer while it is looked at.
+		chromedp.WaitVisible(css(`a[aria-label="Remove the number filter"]`)),
 		chromedp.WaitVisible(link), shot("calls"),
 		chromedp.Click(link), chromedp.WaitVisible(css(`table.timeline`)))
 	steps, err := chromedp.Run(browser, chromedp.Text(css(`table.timeline`)))
