@@ -47,6 +47,7 @@ type App struct {
 	sentAway map[string]bool
 
 	requestTimeout time.Duration
+	answering      chan struct{} // a slot per call being answered (WithAnswerLimit); nil: no limit
 	lengths        promptLengths // how long each prompt plays here, for checkPrompt (lengths.go)
 }
 

@@ -45,6 +45,7 @@ type harnessConfig struct {
 	sink    calllog.Sink                     // also gets every event (the in-memory sink always does, for call.log())
 	logger  *zap.Logger                      // default: the test's log
 	simLog  func(format string, args ...any) // gets one line per REST request the simulator serves, as it arrives
+	opts    []Option                         // more options for New
 }
 
 // harness is one simulated Asterisk with the App attached, one database, and one phone to call from.
@@ -88,6 +89,7 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 	if cfg.limiter != nil {
 		opts = append(opts, WithCallerLimiter(cfg.limiter))
 	}
+	opts = append(opts, cfg.opts...)
 	var sink calllog.Sink = h.sink
 	if cfg.sink != nil {
 		sink = teeSink{h.sink, cfg.sink}

@@ -119,6 +119,12 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	a.metrics = m
 	a.callLog = callLog
 	opts = append(opts, ivr.WithObserver(m))
+	// Half of each node's ARI pool may answer new calls at once; the other half is for the calls in progress.
+	maxConns := ac.MaxConns
+	if maxConns <= 0 {
+		maxConns = defaultARIConns
+	}
+	opts = append(opts, ivr.WithAnswerLimit(max(1, maxConns/2)))
 
 	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
 	// calls to the fallback) while they drain and the call log is flushed.

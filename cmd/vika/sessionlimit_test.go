@@ -167,3 +167,51 @@ func TestRequestsAsteriskIsSlowToAnswerDoNotPileSessionsUpPastItsLimit(t *testin
 		t.Errorf("a caller once Asterisk recovered: %v", err)
 	}
 }
+
+// Callers who dial in the same instant (a burst after an outage, a TV spot) all need answering at once. Put into
+// the bounded ARI pool together, their answers queue behind one another past each request's 2 s deadline and a
+// share of the calls fail before the caller hears a word. Answered in turn (half the pool at a time) while the
+// rest wait unanswered, every caller reaches the menu.
+func TestCallersDiallingInTheSameInstantAreAnsweredInTurnAndAllReachTheMenu(t *testing.T) {
+	t.Parallel()
+	const (
+		limit    = 24
+		appConns = 4
+		calls    = 200
+		answer   = 60 * time.Millisecond // Asterisk's time to answer one: the burst takes 200 × 60 ms / 4 = 3 s of the pool
+	)
+	dbURL := storetest.NewEmptyDB(t)
+	seedSamples(t, dbURL, 10)
+	sim, ctx, ph := sessionLimitRig(t, dbURL, limit, appConns, 3, 2*time.Minute)
+	clear := sim.SetRESTFault(matchAnswer, answer, 0)
+	defer clear()
+
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed []string
+	)
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := ph.Dial(ctx, "165", fmt.Sprintf("08121000%04d", i))
+			if err == nil {
+				_, err = c.WaitPrompt(ctx, "main-menu")
+				_ = c.Hangup(ctx)
+			}
+			if err != nil {
+				mu.Lock()
+				failed = append(failed, err.Error())
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failed) > 0 {
+		t.Fatalf("%d of %d callers dialling at once did not reach the menu; the first: %s", len(failed), calls, failed[0])
+	}
+}
+
+// matchAnswer matches the POST that answers a channel.
+var matchAnswer = asterisksim.MatchRequest(http.MethodPost, "/channels/*/answer")

@@ -1,0 +1,46 @@
+package ivr
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/vika-jkn/vika/asterisksim"
+	"github.com/vika-jkn/vika/calllog"
+)
+
+// With one call answered at a time and Asterisk slow to answer, the next caller waits unanswered for the turn.
+// Giving up while waiting leaves the queue at once: that caller is never answered (never billed for a call that
+// said nothing), the call log says they abandoned, and the caller after them is answered and hears the menu.
+func TestACallerWhoHangsUpWhileWaitingTheirTurnToBeAnsweredIsNeverAnswered(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{opts: []Option{WithAnswerLimit(1)}})
+	clear := h.sim.SetRESTFault(asterisksim.MatchRequest(http.MethodPost, "/channels/*/answer"), 1500*time.Millisecond, 0)
+
+	first := h.dial(t, "165")
+	waiting := h.dial(t, "165")
+	deadline := time.Now().Add(5 * time.Second)
+	for h.app.Stats().Snapshot().AnswerWaiting != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no call waits for its turn to be answered (%d waiting)", h.app.Stats().Snapshot().AnswerWaiting)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := waiting.Hangup(waiting.ctx); err != nil {
+		t.Fatal(err)
+	}
+	first.hear("welcome", "main-menu")
+	clear()
+	first.hangUp()
+
+	if tr := waiting.Transcript(); !tr.Answered.IsZero() || len(tr.HeardIDs()) > 0 {
+		t.Errorf("the caller who hung up while waiting was answered (%v) or heard %v", tr.Answered, tr.HeardIDs())
+	}
+	if e := waiting.log().last(calllog.KindEnd); e[calllog.FieldOutcome] != OutcomeAbandoned {
+		t.Errorf("the call that was never answered ended as %v, want %s", e[calllog.FieldOutcome], OutcomeAbandoned)
+	}
+	snap := h.app.Stats().Snapshot()
+	if snap.AnswerWaiting != 0 || snap.AnsweredOutOfTurn != 0 {
+		t.Errorf("after the calls: %d waiting, %d answered out of turn; want 0 and 0", snap.AnswerWaiting, snap.AnsweredOutOfTurn)
+	}
+}
