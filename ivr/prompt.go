@@ -121,8 +121,15 @@ func (s *session) bargeIn(p *prompt) {
 	key := s.ch.Key().New(ari.PlaybackKey, p.playbackID)
 	pb, log, id := s.app.client.Playback(), s.log, p.id
 	s.app.live.Add(1)
+	ctx, slot := s.ctx, s.app.requestSlot
 	go func() {
 		defer s.app.live.Add(-1)
+		release, err := slot(ctx, time.NewTimer)
+		if err != nil {
+			log.Debug("ivr: stop playback", zap.String("prompt", id), zap.Error(err))
+			return
+		}
+		defer release()
 		if err := pb.Stop(key); err != nil {
 			log.Debug("ivr: stop playback", zap.String("prompt", id), zap.Error(err))
 		}

@@ -24,7 +24,8 @@ import (
 //     has played in full, its length is known (lengths.go) and its next plays are first asked about only when
 //     their PlaybackFinished is overdue by playback.start: none with the events flowing;
 //   - gone (404): it ended and its PlaybackFinished was lost, or the whole channel is gone: find out which;
-//   - anything else before it started (queued, or the request failed): it will never play (an unknown media
+//   - no answer to the check within the request timeout: unknown, so treated as playing (below);
+//   - anything else before it started (queued, or the request refused): it will never play (an unknown media
 //     scheme); stop it and go on, as a prompt that failed;
 //   - still going past playback.max: stop it.
 func (s *session) checkPrompt(p *prompt) error {
@@ -39,8 +40,16 @@ func (s *session) checkPrompt(p *prompt) error {
 	}
 	key := s.ch.Key().New(ari.PlaybackKey, p.playbackID)
 	data, err := ask(s, func() (*ari.PlaybackData, error) { return s.app.client.Playback().Data(key) })
+	// A check Asterisk did not answer in time (errNoAnswer, errNoSlot: this process or Asterisk is that busy)
+	// says nothing about the prompt, as a failed request after it started says nothing: under such load the
+	// PlaybackStarted is late for the same reason. Give it the benefit of the doubt until playback.max rather
+	// than cut a readout that plays (at 5,000 calls dialling at once, a fifth of the calls were cut so).
+	var noAnswer errNoAnswer
+	var noSlot errNoSlot
+	unknown := err != nil && ariStatus(err) != http.StatusNotFound &&
+		(!p.started.IsZero() || errors.As(err, &noAnswer) || errors.As(err, &noSlot))
 	switch {
-	case err == nil && data.State == "playing", err != nil && ariStatus(err) != http.StatusNotFound && !p.started.IsZero():
+	case err == nil && data.State == "playing", unknown:
 		if p.started.IsZero() {
 			p.started, p.startGuessed = p.posted, true // PlaybackStarted was lost; it began about when it was posted
 		}

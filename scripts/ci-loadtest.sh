@@ -11,7 +11,8 @@
 #                                  CALLS, AT_ONCE to change the load, JSON=FILE for the results as JSON,
 #                                  PARTICIPANTS=0 to call as the participants already in the database (no seed),
 #                                  LOADTEST_ARGS for more loadtest flags, e.g. "--rate 300 --duration 10s",
-#                                  FLOOR=0 to leave the floor out, PPROF=1 for serve's /debug/pprof)
+#                                  FLOOR=0 to leave the floor out, PPROF=1 for serve's /debug/pprof,
+#                                  SERVERS_LOG=FILE to keep the simulator's and serve's log)
 set -euo pipefail
 BIN=${1:?usage: ci-loadtest.sh path/to/vika}
 : "${DATABASE_URL:?a PostgreSQL database for the run}"
@@ -22,7 +23,11 @@ SIM_ADDR=127.0.0.1:${SIM_PORT:-18088} ADMIN=127.0.0.1:${ADMIN_PORT:-19165}
 export VIKA_SIM_PASSWORD=ci-load VIKA_ARI_USER=vika VIKA_ARI_PASSWORD=ci-load VIKA_CALLLOG_HASH_KEY=ci-load \
   VIKA_CALLLOG_SPOOL="$WORK/spool" VIKA_PROMPTS_DIR="$ROOT/prompts/sounds" VIKA_LOG_LEVEL=warn
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -z "${SERVERS_LOG:-}" ] || cp "$WORK/servers.log" "$SERVERS_LOG"
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 start() { setsid "$@" </dev/null >>"$WORK/servers.log" 2>&1 & pids+=($!); }
 

@@ -125,6 +125,9 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		maxConns = defaultARIConns
 	}
 	opts = append(opts, ivr.WithAnswerLimit(max(1, maxConns/2)))
+	// As many requests out at once as the pool has connections: a request waits its turn in ivr, before its 2 s
+	// for Asterisk to answer start, rather than spend them queued in the pool.
+	opts = append(opts, ivr.WithRequestSlots(maxConns))
 
 	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
 	// calls to the fallback) while they drain and the call log is flushed.
