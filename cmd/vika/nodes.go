@@ -328,8 +328,6 @@ func (s *nodeSet) metrics(cl *store.CallLog) admin.Source {
 			active[name], started[name] = float64(st.CallsActive), float64(st.CallsTotal)
 			total.CallsActive += st.CallsActive
 			total.CallsTotal += st.CallsTotal
-			total.AnswerWaiting += st.AnswerWaiting
-			total.AnsweredOutOfTurn += st.AnsweredOutOfTurn
 			for k, v := range st.Outcomes {
 				total.Outcomes[k] += v
 			}

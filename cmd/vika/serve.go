@@ -157,6 +157,13 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		return nil
 	})
 	h.AddSource(set.metrics(callLog))
+	m.SetAnswering(func() (waiting, outOfTurn int64) {
+		for _, app := range set.apps() {
+			st := app.Stats().Snapshot()
+			waiting, outOfTurn = waiting+st.AnswerWaiting, outOfTurn+st.AnsweredOutOfTurn
+		}
+		return waiting, outOfTurn
+	})
 	if dirMetrics != nil {
 		h.AddSource(dirMetrics)
 	}

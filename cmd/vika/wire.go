@@ -173,8 +173,6 @@ func serveAdmin(ctx context.Context, addr string, h http.Handler, log *zap.Logge
 func writeIVRMetrics(w *admin.MetricsWriter, s ivr.StatsSnapshot, cl *store.CallLog) {
 	w.Gauge("vika_calls_active", "Calls in progress.", float64(s.CallsActive))
 	w.Counter("vika_calls_started_total", "Calls that entered the app.", float64(s.CallsTotal))
-	w.Gauge("vika_calls_awaiting_answer", "Calls waiting, unanswered, for their turn to be answered (half of ari.max_conns are answered at once).", float64(s.AnswerWaiting))
-	w.Counter("vika_calls_answered_out_of_turn_total", "Calls answered without a turn after waiting 10 s for one: the line was that far behind.", float64(s.AnsweredOutOfTurn))
 	w.CounterVec("vika_calls_ended_total", "Calls ended, by outcome.", toFloat(s.Outcomes), "outcome")
 	w.CounterVec("vika_lookups_total", "Participant look-ups, by outcome.", toFloat(s.Lookups), "outcome")
 	h := s.LookupLatency
