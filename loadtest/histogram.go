@@ -109,7 +109,7 @@ func fmtSeconds(s float64) string {
 	case s < 1:
 		return fmt.Sprintf("%.0fms", s*1e3)
 	default:
-		return fmt.Sprintf("%gs", s)
+		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", s), "0"), ".") + "s" // 1.89s, not 1.885741213s
 	}
 }
 
