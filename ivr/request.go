@@ -84,7 +84,7 @@ func ask[T any](s *session, f func() (T, error)) (T, error) {
 }
 
 // requestSlot waits for one of the App's request slots, up to requestQueueTimeout (on the timer timer gives) or
-// until ctx ends, and returns the func that gives it back.
+// until ctx ends while it waits, and returns the func that gives it back.
 func (a *App) requestSlot(ctx context.Context, timer func(time.Duration) *time.Timer) (release func(), err error) {
 	slots := a.requestSlots
 	if slots == nil {
@@ -96,6 +96,12 @@ func (a *App) requestSlot(ctx context.Context, timer func(time.Duration) *time.T
 		return give, nil
 	default:
 	}
+	// A session whose context has already ended is making its last requests (the hang-up as the app stops): those
+	// must still go out, so they wait for a slot within the deadline alone. Only a wait under way is cut short.
+	cancelled := ctx.Done()
+	if ctx.Err() != nil {
+		cancelled = nil
+	}
 	t := timer(requestQueueTimeout)
 	defer t.Stop()
 	select {
@@ -103,7 +109,7 @@ func (a *App) requestSlot(ctx context.Context, timer func(time.Duration) *time.T
 		return give, nil
 	case <-t.C:
 		return nil, errNoSlot{requestQueueTimeout}
-	case <-ctx.Done():
+	case <-cancelled:
 		return nil, errShutdown
 	}
 }
