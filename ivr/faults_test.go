@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -300,5 +301,29 @@ func TestAPlaybackFinishedOvertakenByItsPlaybacks404IsWaitedForNotReportedLost(t
 	}
 	if hu := log.last(calllog.KindHangup); hu[calllog.FieldBy] != byCaller {
 		t.Errorf("hang-up logged as %v, want by caller: its events were late, not lost", hu)
+	}
+}
+
+// Under load both lag: the events (PlaybackStarted is seconds late) and the REST answers (the session's check of
+// the playback gets no answer within the request timeout). A check that was not answered says nothing about the
+// prompt; taking it for "never started" cut prompts that were playing, a readout's words among them.
+func TestAPromptWhoseCheckGetsNoAnswerInTimeIsNotCutAsNeverStarted(t *testing.T) {
+	t.Parallel()
+	core, logs := observer.New(zapcore.WarnLevel)
+	h := newHarness(t, harnessConfig{logger: zap.New(core), edit: func(f *dialplan.Flow) {
+		f.Playback.Max = 20 * time.Second
+	}})
+	h.sim.DelayEvents("vika", 2500*time.Millisecond)
+	clear := h.sim.SetRESTFault(asterisksim.MatchRequest(http.MethodGet, "/playbacks/*"), 2500*time.Millisecond, 0)
+	defer clear()
+	call := h.dial(t, "165")
+	call.hear("welcome", "main-menu")
+	clear()
+	call.hangUp()
+	if n := logs.FilterMessageSnippet("did not start").Len(); n > 0 {
+		t.Errorf("%d prompts were stopped as never started; their checks were only unanswered", n)
+	}
+	if heard := call.Transcript().HeardIDs(); !slices.Contains(heard, "welcome") || !slices.Contains(heard, "main-menu") {
+		t.Errorf("heard %v, want the welcome and the menu", heard)
 	}
 }
