@@ -47,7 +47,6 @@ type App struct {
 	sentAway map[string]bool
 
 	requestTimeout time.Duration
-	answering      chan struct{} // a slot per call being answered (WithAnswerLimit); nil: no limit
 	requestSlots   chan struct{} // a slot per ARI request out (WithRequestSlots); nil: no limit
 	lengths        promptLengths // how long each prompt plays here, for checkPrompt (lengths.go)
 }

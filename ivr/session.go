@@ -120,11 +120,6 @@ func (s *session) recordArrival() {
 // answer picks the call up and makes Indonesian the channel's language: Channel.Play takes no language, and
 // Asterisk looks sounds up in the channel's language directory (sounds/id/vika/...).
 func (s *session) answer() error {
-	release, err := s.awaitAnswerTurn()
-	if err != nil {
-		return err
-	}
-	defer release()
 	if err := s.do(s.ch.Answer); err != nil {
 		return s.restErr("answer", err)
 	}

@@ -37,9 +37,6 @@ var latencyBounds = []time.Duration{
 // Stats counts what the app does, for /metrics. It is safe for concurrent use; read it with Snapshot.
 type Stats struct {
 	active, total atomic.Int64
-	// answerWaiting is the calls waiting, unanswered, for their turn (WithAnswerLimit); outOfTurn those answered
-	// without one after answerQueueTimeout: the line was that far behind.
-	answerWaiting, outOfTurn atomic.Int64
 
 	mu            sync.Mutex
 	outcomes      map[string]int64
@@ -60,12 +57,8 @@ func newStats() *Stats {
 type StatsSnapshot struct {
 	CallsActive int64
 	CallsTotal  int64
-	// AnswerWaiting is the calls waiting, unanswered, for their turn to be answered (WithAnswerLimit).
-	AnswerWaiting int64
-	// AnsweredOutOfTurn counts the calls answered without a turn, after waiting answerQueueTimeout for one.
-	AnsweredOutOfTurn int64
-	Outcomes          map[string]int64 // by Outcome*
-	Lookups           map[string]int64 // by Lookup*
+	Outcomes    map[string]int64 // by Outcome*
+	Lookups     map[string]int64 // by Lookup*
 	// LookupLatency is a histogram: Bounds in seconds, Cumulative[i] = look-ups that took ≤ Bounds[i].
 	LookupLatency Histogram
 }
@@ -87,9 +80,6 @@ func (s *Stats) Snapshot() StatsSnapshot {
 		CallsTotal:  s.total.Load(),
 		Outcomes:    make(map[string]int64, len(s.outcomes)),
 		Lookups:     make(map[string]int64, len(s.lookups)),
-
-		AnswerWaiting:     s.answerWaiting.Load(),
-		AnsweredOutOfTurn: s.outOfTurn.Load(),
 	}
 	for k, v := range s.outcomes {
 		snap.Outcomes[k] = v
@@ -112,8 +102,6 @@ func (s *Stats) callStarted() {
 	s.active.Add(1)
 	s.total.Add(1)
 }
-
-func (s *Stats) answeredOutOfTurn() { s.outOfTurn.Add(1) }
 
 func (s *Stats) callEnded(outcome string) {
 	s.active.Add(-1)

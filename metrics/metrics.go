@@ -49,7 +49,6 @@ type Metrics struct {
 	ariSeen  bool
 	callLog  func() CallLogStats
 	readyFn  func() bool
-	answerFn func() (waiting, outOfTurn int64)
 	lastLog  CallLogStats
 	lastRead time.Time
 }
@@ -96,12 +95,6 @@ func New() *Metrics {
 	vika := []prometheus.Collector{
 		m.callsActive, m.callsStarted, m.callsEnded, m.callDuration, m.answerDelay, m.keyResponse, m.lookup,
 		m.lookupDeadline, m.promptFailures, m.restErrors, m.ariConnected, m.ariReconnects,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vika_calls_awaiting_answer",
-			Help: "Calls waiting, unanswered, for their turn to be answered (half of ari.max_conns are answered at once)."},
-			func() float64 { w, _ := m.answering(); return float64(w) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vika_calls_answered_out_of_turn_total",
-			Help: "Calls answered without a turn after waiting 10 s for one: the line was that far behind."},
-			func() float64 { _, o := m.answering(); return float64(o) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vika_ready",
 			Help: "1 when /readyz would answer 200 (database, ARI, taking calls), 0 otherwise."}, m.ready),
 		m.callLogFunc(prometheus.CounterValue, "vika_calllog_written_total", "Call-log events written to the database.",
@@ -186,23 +179,6 @@ func (m *Metrics) WatchReadiness(ready func() bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.readyFn = ready
-}
-
-// SetAnswering gives the source of the answering figures (the IVR's, summed over its nodes), read at each scrape.
-func (m *Metrics) SetAnswering(f func() (waiting, outOfTurn int64)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.answerFn = f
-}
-
-func (m *Metrics) answering() (waiting, outOfTurn int64) {
-	m.mu.Lock()
-	fn := m.answerFn
-	m.mu.Unlock()
-	if fn == nil {
-		return 0, 0
-	}
-	return fn()
 }
 
 // SetLookupDeadline publishes the flow's look-up deadline, which the look-up latency alert compares p99 with.

@@ -119,14 +119,12 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	a.metrics = m
 	a.callLog = callLog
 	opts = append(opts, ivr.WithObserver(m))
-	// Half of each node's ARI pool may answer new calls at once; the other half is for the calls in progress.
+	// As many requests out at once as the pool has connections: a request waits its turn in ivr, before its 2 s
+	// for Asterisk to answer start, rather than spend them queued in the pool.
 	maxConns := ac.MaxConns
 	if maxConns <= 0 {
 		maxConns = defaultARIConns
 	}
-	opts = append(opts, ivr.WithAnswerLimit(max(1, maxConns/2)))
-	// As many requests out at once as the pool has connections: a request waits its turn in ivr, before its 2 s
-	// for Asterisk to answer start, rather than spend them queued in the pool.
 	opts = append(opts, ivr.WithRequestSlots(maxConns))
 
 	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
@@ -157,13 +155,6 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 		return nil
 	})
 	h.AddSource(set.metrics(callLog))
-	m.SetAnswering(func() (waiting, outOfTurn int64) {
-		for _, app := range set.apps() {
-			st := app.Stats().Snapshot()
-			waiting, outOfTurn = waiting+st.AnswerWaiting, outOfTurn+st.AnsweredOutOfTurn
-		}
-		return waiting, outOfTurn
-	})
 	if dirMetrics != nil {
 		h.AddSource(dirMetrics)
 	}

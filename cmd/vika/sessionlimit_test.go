@@ -171,9 +171,8 @@ func TestRequestsAsteriskIsSlowToAnswerDoNotPileSessionsUpPastItsLimit(t *testin
 // Callers who dial in the same instant (a burst after an outage, a TV spot) all need answering at once. Put into
 // the bounded ARI pool together, their answers queue behind one another past each request's 2 s deadline and a
 // share of the calls fail before the caller hears a word ("Asterisk did not answer", while Asterisk was never
-// asked). Answered in turn (half the pool at a time) while the others wait unanswered, every caller reaches the
-// menu.
-func TestCallersDiallingInTheSameInstantAreAnsweredInTurnAndAllReachTheMenu(t *testing.T) {
+// asked). Waiting their turn in the app, before their 2 s start, every caller is answered and reaches the menu.
+func TestCallersDiallingInTheSameInstantWaitTheirTurnAndAllReachTheMenu(t *testing.T) {
 	t.Parallel()
 	const calls = 200 // Asterisk takes 60 ms to answer each: 200 × 60 ms / 4 connections = 3 s of the pool
 	dbURL := storetest.NewEmptyDB(t)
