@@ -47,7 +47,7 @@ type App struct {
 	sentAway map[string]bool
 
 	requestTimeout time.Duration
-	requestSlots   *requestSlots // a slot per ARI request out (WithRequestSlots); nil: no limit
+	requestSlots   chan struct{} // a slot per ARI request out (WithRequestSlots); nil: no limit
 	lengths        promptLengths // how long each prompt plays here, for checkPrompt (lengths.go)
 }
 

@@ -124,7 +124,7 @@ func (s *session) bargeIn(p *prompt) {
 	ctx, slot := s.ctx, s.app.requestSlot
 	go func() {
 		defer s.app.live.Add(-1)
-		release, err := slot(ctx, time.NewTimer, false)
+		release, err := slot(ctx, time.NewTimer)
 		if err != nil {
 			log.Debug("ivr: stop playback", zap.String("prompt", id), zap.Error(err))
 			return

@@ -23,8 +23,8 @@ func WithRequestTimeout(d time.Duration) Option { return func(a *App) { a.reques
 // hung up on (5,000 callers in the same instant, pressing their keys in the same seconds, queue for up to 3-4 s).
 const requestQueueTimeout = 8 * time.Second
 
-// WithRequestSlots lets at most n of the App's ARI requests be out at once; the others wait their turn (the
-// calls in progress first: slots.go), up to requestQueueTimeout, before their own request timeout starts. Serve gives the size of its ARI connection pool
+// WithRequestSlots lets at most n of the App's ARI requests be out at once; the others wait their turn, up to
+// requestQueueTimeout, before their own request timeout starts. Serve gives the size of its ARI connection pool
 // (ari.max_conns): a request then never waits in the pool itself, where its 2 s would be spent queueing behind
 // the other calls' requests and it would fail with "Asterisk did not answer" while Asterisk was never asked.
 // n ≤ 0 means no limit (the default).
@@ -32,7 +32,7 @@ func WithRequestSlots(n int) Option {
 	return func(a *App) {
 		a.requestSlots = nil
 		if n > 0 {
-			a.requestSlots = newRequestSlots(n)
+			a.requestSlots = make(chan struct{}, n)
 		}
 	}
 }
@@ -61,7 +61,7 @@ func ask[T any](s *session, f func() (T, error)) (T, error) {
 		err error
 	}
 	var zero T
-	release, err := s.app.requestSlot(s.ctx, s.requestTimer, s.answering)
+	release, err := s.app.requestSlot(s.ctx, s.requestTimer)
 	if err != nil {
 		return zero, err
 	}
@@ -83,12 +83,35 @@ func ask[T any](s *session, f func() (T, error)) (T, error) {
 	}
 }
 
-// requestSlot waits for one of the App's request slots (slots.go); without WithRequestSlots there is no wait.
-func (a *App) requestSlot(ctx context.Context, timer func(time.Duration) *time.Timer, answering bool) (release func(), err error) {
-	if a.requestSlots == nil {
+// requestSlot waits for one of the App's request slots, up to requestQueueTimeout (on the timer timer gives) or
+// until ctx ends while it waits, and returns the func that gives it back.
+func (a *App) requestSlot(ctx context.Context, timer func(time.Duration) *time.Timer) (release func(), err error) {
+	slots := a.requestSlots
+	if slots == nil {
 		return func() {}, nil
 	}
-	return a.requestSlots.acquire(ctx, timer, answering)
+	give := func() { <-slots }
+	select {
+	case slots <- struct{}{}:
+		return give, nil
+	default:
+	}
+	// A session whose context has already ended is making its last requests (the hang-up as the app stops): those
+	// must still go out, so they wait for a slot within the deadline alone. Only a wait under way is cut short.
+	cancelled := ctx.Done()
+	if ctx.Err() != nil {
+		cancelled = nil
+	}
+	t := timer(requestQueueTimeout)
+	defer t.Stop()
+	select {
+	case slots <- struct{}{}:
+		return give, nil
+	case <-t.C:
+		return nil, errNoSlot{requestQueueTimeout}
+	case <-cancelled:
+		return nil, errShutdown
+	}
 }
 
 // do is ask for a request that returns only an error.

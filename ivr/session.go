@@ -59,7 +59,6 @@ type session struct {
 
 	waitTimer *time.Timer // see timer
 	reqTimer  *time.Timer // see requestTimer
-	answering bool        // in answer(): its requests are a new call's (slots.go)
 }
 
 // key is one DTMF key as received.
@@ -121,8 +120,6 @@ func (s *session) recordArrival() {
 // answer picks the call up and makes Indonesian the channel's language: Channel.Play takes no language, and
 // Asterisk looks sounds up in the channel's language directory (sounds/id/vika/...).
 func (s *session) answer() error {
-	s.answering = true // its requests yield to the calls in progress (slots.go)
-	defer func() { s.answering = false }()
 	if err := s.do(s.ch.Answer); err != nil {
 		return s.restErr("answer", err)
 	}
