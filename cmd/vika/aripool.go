@@ -40,9 +40,7 @@ const ariHungRequest = 30 * time.Second
 // overload those abandoned sessions piled up past sessionlimit (measured: "HTTP session count exceeded 200
 // sessions" with ari.max_conns 150 and a 2 s cancel) and Asterisk refused the next connections with EOF.
 func ariHTTPClient(maxConns int, wait time.Duration) *http.Client {
-	if maxConns <= 0 {
-		maxConns = defaultARIConns
-	}
+	maxConns = ariConns(maxConns)
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxConnsPerHost = maxConns
 	t.MaxIdleConnsPerHost = maxConns
@@ -54,6 +52,14 @@ func ariHTTPClient(maxConns int, wait time.Duration) *http.Client {
 		hung = ariHungRequest
 	}
 	return &http.Client{Transport: countingTransport{next: t, wait: wait}, Timeout: hung}
+}
+
+// ariConns is the pool's size for ari.max_conns n: the default when unset (a config built in code, not loaded).
+func ariConns(n int) int {
+	if n <= 0 {
+		return defaultARIConns
+	}
+	return n
 }
 
 // useHTTPClient makes the native client send its REST requests with hc. ari/v5 v5.3.1 has no option for it: the

@@ -112,13 +112,18 @@ func (in *instance) callsTaken(t *testing.T) int {
 
 // callBatch places n calls at once, spread over the nodes, each waiting for the main menu; it returns the failures.
 func callBatch(ctx context.Context, nodes []ARIConfig, first, n int) []error {
+	return atOnce(n, func(i int) error { return reachMenu(ctx, nodes[i%len(nodes)], fmt.Sprintf("0812%08d", first+i)) })
+}
+
+// atOnce runs f(0) … f(n-1) at the same time and returns the errors of those that failed.
+func atOnce(n int, f func(i int) error) []error {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = reachMenu(ctx, nodes[i%len(nodes)], fmt.Sprintf("0812%08d", first+i))
+			errs[i] = f(i)
 		}()
 	}
 	wg.Wait()

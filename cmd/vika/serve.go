@@ -121,11 +121,7 @@ func runServe(ctx context.Context, a *app, ac ARIConfig, connectTimeout time.Dur
 	opts = append(opts, ivr.WithObserver(m))
 	// As many requests out at once as the pool has connections: a request waits its turn in ivr, before its 2 s
 	// for Asterisk to answer start, rather than spend them queued in the pool.
-	maxConns := ac.MaxConns
-	if maxConns <= 0 {
-		maxConns = defaultARIConns
-	}
-	opts = append(opts, ivr.WithRequestSlots(maxConns))
+	opts = append(opts, ivr.WithRequestSlots(ariConns(ac.MaxConns)))
 
 	// Each node's app runs under runCtx, which outlives ctx: on SIGTERM the apps must go on answering (sending new
 	// calls to the fallback) while they drain and the call log is flushed.

@@ -231,29 +231,15 @@ func TestCallersPressingTheirKeysInTheSameInstantAllHearTheNextQuestion(t *testi
 // dialAll dials calls callers at once, runs each through do and hangs up; it fails the test with how many failed.
 func dialAll(t *testing.T, ctx context.Context, ph *phone.Phone, calls int, do func(*phone.Call) error) {
 	t.Helper()
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		failed []string
-	)
-	for i := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := ph.Dial(ctx, "165", fmt.Sprintf("08121000%04d", i))
-			if err == nil {
-				err = do(c)
-				_ = c.Hangup(ctx)
-			}
-			if err != nil {
-				mu.Lock()
-				failed = append(failed, err.Error())
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	failed := atOnce(calls, func(i int) error {
+		c, err := ph.Dial(ctx, "165", fmt.Sprintf("08121000%04d", i))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = c.Hangup(ctx) }()
+		return do(c)
+	})
 	if len(failed) > 0 {
-		t.Fatalf("%d of %d callers did not hear what they waited for; the first: %s", len(failed), calls, failed[0])
+		t.Fatalf("%d of %d callers did not hear what they waited for; the first: %v", len(failed), calls, failed[0])
 	}
 }
